@@ -1,0 +1,197 @@
+package io.datapipe.messaging.rabbitmq;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.helidon.common.reactive.BufferedEmittingPublisher;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Delivery;
+import com.rabbitmq.client.ShutdownSignalException;
+import org.eclipse.microprofile.config.Config;
+import org.reactivestreams.FlowAdapters;
+import org.reactivestreams.Publisher;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * An incoming channel: consumes one queue with manual acknowledgement and a prefetch limit, and
+ * publishes the deliveries to the application as {@link IncomingRabbitMqMessage}s.
+ *
+ * <p>The broker pushes at most {@code prefetch} unacknowledged messages; those the application has
+ * not requested yet wait in a buffer, which the prefetch bounds. When the channel is lost, messages
+ * already delivered can no longer be settled: the application may still receive them from the buffer
+ * (their settlement does nothing) and the broker delivers them again, flagged as redelivered.
+ *
+ * <p>Settings: {@code prefetch} (default 256), {@code requeue-on-nack} (default {@code true}),
+ * {@code drain-timeout-ms} (default 10000).
+ */
+final class IncomingEndpoint extends Endpoint {
+
+    private static final System.Logger LOGGER = System.getLogger(IncomingEndpoint.class.getName());
+
+    private final String queue;
+    private final int prefetch;
+    private final boolean requeueOnNack;
+    private final Duration drainTimeout;
+    private final BufferedEmittingPublisher<IncomingRabbitMqMessage> emitter = BufferedEmittingPublisher.create();
+    private final ReentrantLock unsettledLock = new ReentrantLock();
+    private final Condition allSettled = unsettledLock.newCondition();
+    private int unsettled;
+    private volatile String consumerTag;
+    private volatile boolean stopping;
+
+    IncomingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler) {
+        super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler);
+        this.queue = topology.queue().orElseThrow(
+                () -> new IllegalArgumentException("incoming channel " + channelName + " needs a 'queue'"));
+        this.prefetch = config.getOptionalValue("prefetch", Integer.class).orElse(256);
+        this.requeueOnNack = config.getOptionalValue("requeue-on-nack", Boolean.class).orElse(true);
+        this.drainTimeout = Duration.ofMillis(config.getOptionalValue("drain-timeout-ms", Integer.class).orElse(10_000));
+        if (prefetch <= 0 || prefetch > 65_535) {
+            throw new IllegalArgumentException("prefetch of channel " + channelName + " must be 1..65535");
+        }
+    }
+
+    @Override
+    String direction() {
+        return "incoming";
+    }
+
+    Publisher<IncomingRabbitMqMessage> publisher() {
+        return FlowAdapters.toPublisher(emitter);
+    }
+
+    @Override
+    protected void setUp(Channel channel) throws IOException {
+        channel.basicQos(prefetch);
+        String tag = connectionSettings.connectionName() + "-" + UUID.randomUUID();
+        consumerTag = channel.basicConsume(queue, false, tag, this::delivered, this::cancelled);
+        LOGGER.log(INFO, () -> "channel " + channelName + " consuming " + queue + " (prefetch " + prefetch + ")");
+    }
+
+    @Override
+    protected void onChannelLost(ShutdownSignalException cause) {
+        // Nothing to undo: deliveries of the lost channel carry its generation, so settling them is a
+        // no-op, and the broker has already put them back in the queue.
+    }
+
+    private void delivered(String tag, Delivery delivery) {
+        if (stopping) {
+            // Arrived between the cancel and its confirmation: left unacknowledged, the broker requeues
+            // it when the channel closes.
+            return;
+        }
+        long generation = generation();
+        unsettledLock.lock();
+        try {
+            unsettled++;
+        } finally {
+            unsettledLock.unlock();
+        }
+        emitter.emit(new IncomingRabbitMqMessage(delivery, generation, this));
+    }
+
+    private void cancelled(String tag) {
+        // The broker cancelled the consumer, for example because the queue was deleted.
+        LOGGER.log(WARNING, () -> "channel " + channelName + ": the broker cancelled the consumer of " + queue
+                + "; consuming again");
+        retryLater(this::reopenChannel);
+    }
+
+    CompletionStage<Void> ack(IncomingRabbitMqMessage message) {
+        return settle(message, channel -> channel.basicAck(message.deliveryTag(), false), "ack");
+    }
+
+    CompletionStage<Void> nack(IncomingRabbitMqMessage message, Throwable reason) {
+        if (DeadLetterException.isCause(reason)) {
+            return settle(message, channel -> channel.basicReject(message.deliveryTag(), false), "reject");
+        }
+        return settle(message, channel -> channel.basicNack(message.deliveryTag(), false, requeueOnNack), "nack");
+    }
+
+    private CompletionStage<Void> settle(IncomingRabbitMqMessage message, ChannelAction action, String what) {
+        if (!message.claim()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        settled();
+        try {
+            if (!runIfCurrent(message.generation(), action)) {
+                LOGGER.log(DEBUG, () -> "channel " + channelName + ": " + what + " of a delivery from a lost channel"
+                        + " skipped; the broker delivers it again");
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void settled() {
+        unsettledLock.lock();
+        try {
+            unsettled--;
+            if (unsettled <= 0) {
+                allSettled.signalAll();
+            }
+        } finally {
+            unsettledLock.unlock();
+        }
+    }
+
+    /**
+     * Stops gracefully: no new deliveries, the undelivered buffer is returned to the broker, the
+     * application is told the stream is complete (so it can finish what it holds), and the channel
+     * stays open until the application has settled what it holds, or until the drain timeout.
+     */
+    void drainAndClose() {
+        stopping = true;
+        String tag = consumerTag;
+        try {
+            runIfCurrent(generation(), channel -> {
+                if (tag != null) {
+                    channel.basicCancel(tag);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOGGER.log(DEBUG, () -> "cancelling consumer of " + channelName + ": " + e);
+        }
+        // Buffered deliveries are not handed out any more; unacknowledged, they return to the queue
+        // when the channel closes.
+        emitter.onCleanup(message -> settled());
+        emitter.completeNow();
+        long waitNanos = drainTimeout.toNanos();
+        unsettledLock.lock();
+        try {
+            while (unsettled > 0 && waitNanos > 0) {
+                waitNanos = allSettled.awaitNanos(waitNanos);
+            }
+            if (unsettled > 0) {
+                int left = unsettled;
+                LOGGER.log(WARNING, () -> "channel " + channelName + " closes with " + left
+                        + " unsettled messages after " + drainTimeout.toMillis() + " ms; the broker delivers them again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            unsettledLock.unlock();
+        }
+        close();
+    }
+
+    int unsettledCount() {
+        unsettledLock.lock();
+        try {
+            return unsettled;
+        } finally {
+            unsettledLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.datapipe.messaging.rabbitmq;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+import io.datapipe.testsupport.TestRabbitMq;
+import io.datapipe.testsupport.TestTopology;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.MessageProperties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class IncomingChannelTest {
+
+    private final TestRabbitMq broker = TestRabbitMq.get();
+    private TestTopology topology;
+    private Channels channels;
+
+    @BeforeEach
+    void setUp() {
+        topology = broker.topology("incoming");
+        channels = new Channels(broker, topology);
+    }
+
+    @AfterEach
+    void tearDown() {
+        channels.stop();
+        topology.close();
+    }
+
+    @Test
+    void deliversMessagesWithTheirPropertiesAndRemovesThemOnlyWhenAcked() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(3);
+
+        receiver.request(10);
+        List<IncomingRabbitMqMessage> messages = receiver.next(3);
+
+        assertThat(messages).extracting(m -> new String(m.getPayload(), StandardCharsets.UTF_8))
+                .containsExactly("m0", "m1", "m2");
+        assertThat(messages.get(0).messageId()).contains("id-0");
+        assertThat(messages.get(0).header("user-id")).contains("alice");
+        assertThat(messages.get(0).isRedelivered()).isFalse();
+        assertThat(channels.connector().unsettledIncoming()).isEqualTo(3);
+
+        for (IncomingRabbitMqMessage message : messages) {
+            message.ack().toCompletableFuture().join();
+        }
+        assertThat(channels.connector().unsettledIncoming()).isZero();
+        channels.stop();
+        // Nothing is left behind: acknowledged messages are gone from the queue.
+        assertThat(broker.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
+    void holdsNoMoreUnacknowledgedMessagesThanThePrefetch() throws Exception {
+        Map<String, String> config = channels.base("records");
+        config.put("prefetch", "3");
+        Channels.Receiver receiver = channels.receiver(config);
+        awaitUp();
+        publish(10);
+
+        receiver.request(100);
+        List<IncomingRabbitMqMessage> first = receiver.next(3);
+
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> receiver.pending() == 0 && channels.connector().unsettledIncoming() == 3);
+        assertThat(broker.messageCount(topology.queue())).isEqualTo(7);
+
+        first.get(0).ack();
+        receiver.next();
+    }
+
+    @Test
+    void redeliversANackedMessage() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(1);
+        receiver.request(10);
+
+        IncomingRabbitMqMessage first = receiver.next();
+        first.nack(new IllegalStateException("database is down")).toCompletableFuture().join();
+        IncomingRabbitMqMessage again = receiver.next();
+
+        assertThat(again.messageId()).isEqualTo(first.messageId());
+        assertThat(again.isRedelivered()).isTrue();
+        assertThat(again.deliveryCount()).isEqualTo(1);
+        again.ack();
+    }
+
+    @Test
+    void deadLettersAMessageNackedAsHopeless() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(1);
+        receiver.request(10);
+
+        receiver.next().nack(new DeadLetterException("not a record")).toCompletableFuture().join();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.messageCount(topology.deadLetterQueue()) == 1);
+        assertThat(broker.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
+    void settlesEachMessageOnce() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(2);
+        receiver.request(10);
+
+        IncomingRabbitMqMessage message = receiver.next();
+        message.ack().toCompletableFuture().join();
+        // A second settlement must not reach the broker: acking a tag twice would close the channel.
+        message.nack(new IllegalStateException("late")).toCompletableFuture().join();
+        message.ack().toCompletableFuture().join();
+
+        IncomingRabbitMqMessage second = receiver.next();
+        second.ack().toCompletableFuture().join();
+        assertThat(channels.connector().status()).allSatisfy(status -> assertThat(status.isUp()).isTrue());
+    }
+
+    @Test
+    void completesTheStreamAndWaitsForTheApplicationWhenStopped() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(2);
+        receiver.request(1);
+        IncomingRabbitMqMessage held = receiver.next();
+
+        Thread stopper = new Thread(channels::stop);
+        stopper.start();
+        await().atMost(Duration.ofSeconds(5)).until(receiver::isCompleted);
+        // The channel stays open while the application still holds a message, so its ack lands.
+        assertThat(stopper.isAlive()).isTrue();
+        held.ack().toCompletableFuture().join();
+        stopper.join(10_000);
+
+        assertThat(stopper.isAlive()).isFalse();
+        // The acknowledged message is gone; the one never handed out went back to the queue.
+        assertThat(broker.messageCount(topology.queue())).isEqualTo(1);
+    }
+
+    private void publish(int count) throws IOException, TimeoutException, InterruptedException {
+        try (Connection connection = broker.connect("test-publish"); Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            for (int i = 0; i < count; i++) {
+                AMQP.BasicProperties properties = MessageProperties.PERSISTENT_BASIC.builder()
+                        .messageId("id-" + i)
+                        .headers(Map.of("user-id", "alice"))
+                        .build();
+                channel.basicPublish(topology.exchange(), topology.routingKey(), true, properties,
+                                     ("m" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            channel.waitForConfirmsOrDie(10_000);
+        }
+    }
+
+    private void awaitUp() {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> channels.connector().status().stream().allMatch(ChannelStatus::isUp));
+    }
+}
