@@ -1,0 +1,166 @@
+package io.datapipe.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datapipe.k8s.Manifests.Workload;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Each overlay renders, every object validates against its schema, and every policy holds. */
+class OverlayTest {
+
+    private static Manifests render(String env) {
+        return new Manifests(Kustomize.render(Repo.overlay(env)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void everyObjectMatchesItsSchema(String env) {
+        assertThat(SchemaValidator.errors(render(env).objects)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void everyPolicyHolds(String env) {
+        assertThat(Policies.check(render(env))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void runsTheThreeServicesInItsOwnNamespace(String env) {
+        Manifests m = render(env);
+        assertThat(m.ofKind("Namespace").map(Manifests::name)).containsExactly("datapipe-" + env);
+        assertThat(m.workloads().stream().filter(Workload::isService).map(Workload::name))
+                .containsExactlyInAnyOrder("generator", "persister", "web");
+        assertThat(m.ofKind("Rollout").map(Manifests::name)).containsExactlyInAnyOrder("generator", "web");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void imagesComeFromTheEnvironmentsRegistryAtAFixedVersion(String env) {
+        for (Workload w : render(env).workloads()) {
+            if (w.isService()) {
+                assertThat(w.containers().getFirst().path("image").asText())
+                        .matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/datapipe/" + w.name() + ":\\d+\\.\\d+\\.\\d+([-+][\\w.]+)?");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void servicesGetTheConfigurationTheyNeed(String env) {
+        Manifests m = render(env);
+        Map<String, List<String>> required = Map.of(
+                "generator", List.of("DATAPIPE_RABBITMQ_HOST", "DATAPIPE_RABBITMQ_USERNAME", "DATAPIPE_RABBITMQ_PASSWORD", "DATAPIPE_EXCHANGE",
+                        "DATAPIPE_ROUTING_KEY", "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE"),
+                "persister", List.of("DATAPIPE_RABBITMQ_HOST", "DATAPIPE_RABBITMQ_USERNAME", "DATAPIPE_RABBITMQ_PASSWORD", "DATAPIPE_QUEUE",
+                        "DATAPIPE_DEAD_LETTER_EXCHANGE", "DATAPIPE_DEAD_LETTER_QUEUE", "DATAPIPE_DB_URL", "DATAPIPE_DB_USER", "DATAPIPE_DB_PASSWORD",
+                        "DATAPIPE_DB_POOL_SIZE"),
+                "web", List.of("DATAPIPE_DB_URL", "DATAPIPE_DB_USER", "DATAPIPE_DB_PASSWORD", "DATAPIPE_DB_POOL_SIZE",
+                        "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE"));
+        for (Workload w : m.workloads()) {
+            if (!w.isService()) {
+                continue;
+            }
+            Map<String, String> env2 = m.environment(w.containers().getFirst());
+            assertThat(env2).as(w.id()).containsKeys(required.get(w.name()).toArray(String[]::new));
+            assertThat(env2).as(w.id())
+                    .containsEntry("SERVER_PORT", "8080")
+                    .containsEntry("OTEL_SERVICE_NAME", w.name())
+                    .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4318")
+                    .containsEntry("OTEL_PROPAGATORS", "tracecontext,baggage,xray")
+                    .containsEntry("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=" + env + ",deployment.environment.name=" + env);
+            if (env2.containsKey("DATAPIPE_RABBITMQ_HOST")) {
+                assertThat(env2).as(w.id()).containsEntry("DATAPIPE_RABBITMQ_DECLARE", "false");
+            }
+            if (env2.containsKey("DATAPIPE_DB_URL")) {
+                assertThat(env2).as(w.id()).containsEntry("DATAPIPE_DB_MIGRATE", String.valueOf(w.name().equals("persister")));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stg", "prd"})
+    void stagingAndProductionEncryptTrafficToTheBrokerAndTheDatabase(String env) {
+        Manifests m = render(env);
+        for (Workload w : m.workloads()) {
+            if (!w.isService()) {
+                continue;
+            }
+            Map<String, String> vars = m.environment(w.containers().getFirst());
+            if (vars.containsKey("DATAPIPE_RABBITMQ_HOST")) {
+                assertThat(vars).as(w.id()).containsEntry("DATAPIPE_RABBITMQ_TLS", "true").containsEntry("DATAPIPE_RABBITMQ_PORT", "5671");
+            }
+            if (vars.containsKey("DATAPIPE_DB_URL")) {
+                String url = vars.get("DATAPIPE_DB_URL");
+                assertThat(url).as(w.id()).contains("sslmode=verify-full").contains("sslrootcert=/etc/datapipe/db-ca/ca.pem");
+                assertThat(w.containers().getFirst().path("volumeMounts").findValuesAsText("mountPath")).as(w.id()).contains("/etc/datapipe/db-ca");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stg", "prd"})
+    void stagingAndProductionTakeCredentialsFromExternalSecretsOnly(String env) {
+        Manifests m = render(env);
+        assertThat(m.ofKind("Secret")).isEmpty();
+        assertThat(m.ofKind("ExternalSecret").map(e -> e.path("spec").path("secretStoreRef").path("kind").asText())).containsOnly("ClusterSecretStore");
+        assertThat(m.ofKind("RabbitmqCluster")).isEmpty();
+        m.objects.stream().filter(o -> o.path("apiVersion").asText().startsWith("rabbitmq.com/"))
+                .forEach(o -> assertThat(o.path("spec").path("rabbitmqClusterReference").path("connectionSecret").path("name").asText())
+                        .as(Manifests.id(o)).isEqualTo("datapipe-rabbitmq-admin"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stg", "prd"})
+    void stagingAndProductionGateTheCanaryOnAnalysis(String env) {
+        render(env).ofKind("Rollout").forEach(r -> assertThat(r.path("spec").path("strategy").path("canary").path("steps").findValues("analysis"))
+                .as(Manifests.id(r)).hasSizeGreaterThanOrEqualTo(2));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stg", "prd"})
+    void stagingAndProductionEnforceTheRestrictedPodSecurityStandard(String env) {
+        assertThat(render(env).ofKind("Namespace").findFirst().orElseThrow().path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText())
+                .isEqualTo("restricted");
+    }
+
+    @org.junit.jupiter.api.Test
+    void devUsesGeneratedObviouslyDevCredentialsAndAnInClusterBroker() {
+        Manifests m = render("dev");
+        assertThat(m.ofKind("ExternalSecret")).isEmpty();
+        assertThat(m.ofKind("RabbitmqCluster")).hasSize(1);
+        m.ofKind("Secret").forEach(s -> {
+            JsonNode data = s.path("data");
+            String password = new String(java.util.Base64.getDecoder().decode(data.path("password").asText()));
+            assertThat(password).as(Manifests.id(s)).contains("dev-only");
+        });
+    }
+
+    @org.junit.jupiter.api.Test
+    void productionHasAlarmsAndMoreThanOneOfEverything() {
+        Manifests m = render("prd");
+        assertThat(m.ofKind("PrometheusRule")).hasSize(1);
+        m.ofKind("HorizontalPodAutoscaler").forEach(h -> assertThat(h.path("spec").path("minReplicas").asInt()).as(Manifests.id(h)).isGreaterThanOrEqualTo(3));
+        assertThat(m.find("Deployment", "otel-collector").orElseThrow().path("spec").path("replicas").asInt()).isGreaterThanOrEqualTo(2);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theEnvironmentsDifferInHostAndEndpoints() {
+        List<String> hosts = java.util.Arrays.stream(Repo.ENVIRONMENTS)
+                .map(env -> render(env).find("HTTPRoute", "datapipe").orElseThrow().path("spec").path("hostnames").path(0).asText()).toList();
+        assertThat(hosts).doesNotHaveDuplicates();
+        List<String> dbs = java.util.Arrays.stream(Repo.ENVIRONMENTS)
+                .map(env -> render(env).ofKind("ConfigMap").filter(c -> Manifests.name(c).startsWith("datapipe-postgres"))
+                        .findFirst().orElseThrow().path("data").path("DATAPIPE_DB_URL").asText()).toList();
+        assertThat(dbs).doesNotHaveDuplicates();
+    }
+
+    static List<ObjectNode> objects(String env) {
+        return render(env).objects;
+    }
+}

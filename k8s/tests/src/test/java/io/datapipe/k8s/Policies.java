@@ -1,0 +1,755 @@
+package io.datapipe.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datapipe.k8s.Manifests.Workload;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The deployment rules of this project, as checks over a rendered set of objects. Each
+ * returns the violations it finds, one readable line each; none means the rule holds.
+ * Every rule has a test that breaks a real rendering and expects it to be caught.
+ */
+final class Policies {
+
+    /** Ports the services may open connections to: DNS, HTTPS (JWKS, AWS), OTLP, PostgreSQL, AMQP(S). */
+    static final Set<Integer> ALLOWED_EGRESS_PORTS = Set.of(53, 443, 4317, 4318, 5432, 5671, 5672);
+    /** Namespaces allowed to reach the services: the gateway's proxies and Prometheus. */
+    static final Set<String> ALLOWED_INGRESS_NAMESPACES = Set.of("envoy-gateway-system", "monitoring");
+    /** ConfigMaps that the platform creates outside Git (see docs/deployment.md). */
+    static final Set<String> EXTERNAL_CONFIGMAPS = Set.of("datapipe-db-ca");
+
+    private static final Pattern TAGGED_IMAGE = Pattern.compile("^[^@\\s]+:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?$|^[^@\\s]+@sha256:[a-f0-9]{64}$");
+
+    static final Map<String, Function<Manifests, List<String>>> ALL = new LinkedHashMap<>();
+
+    static {
+        ALL.put("probes", Policies::probes);
+        ALL.put("resources", Policies::resources);
+        ALL.put("securityContext", Policies::securityContext);
+        ALL.put("imageTags", Policies::imageTags);
+        ALL.put("disruptionBudgets", Policies::disruptionBudgets);
+        ALL.put("networkPolicies", Policies::networkPolicies);
+        ALL.put("networkReach", Policies::networkReach);
+        ALL.put("rolloutStrategy", Policies::rolloutStrategy);
+        ALL.put("gracefulShutdown", Policies::gracefulShutdown);
+        ALL.put("httpRoute", Policies::httpRoute);
+        ALL.put("serviceWiring", Policies::serviceWiring);
+        ALL.put("serviceMonitors", Policies::serviceMonitors);
+        ALL.put("collector", Policies::collector);
+        ALL.put("syncWaves", Policies::syncWaves);
+        ALL.put("references", Policies::references);
+        ALL.put("autoscaling", Policies::autoscaling);
+        ALL.put("serviceAccounts", Policies::serviceAccounts);
+        ALL.put("labels", Policies::labels);
+        ALL.put("namespaces", Policies::namespaces);
+    }
+
+    private Policies() {
+    }
+
+    static Map<String, List<String>> check(Manifests m) {
+        Map<String, List<String>> violations = new LinkedHashMap<>();
+        ALL.forEach((name, policy) -> {
+            List<String> found = policy.apply(m);
+            if (!found.isEmpty()) {
+                violations.put(name, found);
+            }
+        });
+        return violations;
+    }
+
+    /** Liveness, readiness and startup probes on every container; the services' on their health endpoints, by named port. */
+    static List<String> probes(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            for (ObjectNode c : w.containers()) {
+                String where = w.id() + " container " + c.path("name").asText();
+                Set<String> ports = new HashSet<>();
+                c.path("ports").forEach(p -> ports.add(p.path("name").asText()));
+                for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+                    JsonNode p = c.path(probe);
+                    if (p.isMissingNode()) {
+                        out.add(where + ": no " + probe);
+                        continue;
+                    }
+                    JsonNode port = p.path("httpGet").path("port");
+                    if (port.isTextual() && !ports.contains(port.asText())) {
+                        out.add(where + ": " + probe + " uses port '" + port.asText() + "', which the container does not declare");
+                    }
+                }
+                if (w.isService()) {
+                    expectPath(out, where, c, "livenessProbe", "/health/live");
+                    expectPath(out, where, c, "readinessProbe", "/health/ready");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void expectPath(List<String> out, String where, JsonNode c, String probe, String path) {
+        String actual = c.path(probe).path("httpGet").path("path").asText();
+        if (!c.path(probe).isMissingNode() && !path.equals(actual)) {
+            out.add(where + ": " + probe + " must GET " + path + ", not '" + actual + "'");
+        }
+    }
+
+    /** CPU and memory requests and limits on every container. */
+    static List<String> resources(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            for (ObjectNode c : w.containers()) {
+                for (String bound : List.of("requests", "limits")) {
+                    for (String resource : List.of("cpu", "memory")) {
+                        if (!c.path("resources").path(bound).has(resource)) {
+                            out.add(w.id() + " container " + c.path("name").asText() + ": no " + resource + " " + bound);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Non-root, read-only root filesystem (with an emptyDir at /tmp), no privilege escalation, no capabilities, RuntimeDefault seccomp. */
+    static List<String> securityContext(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            JsonNode pod = w.podSpec().path("securityContext");
+            for (ObjectNode c : w.containers()) {
+                String where = w.id() + " container " + c.path("name").asText();
+                JsonNode sc = c.path("securityContext");
+                if (!effective(sc, pod, "runAsNonRoot").asBoolean(false)) {
+                    out.add(where + ": runAsNonRoot is not true");
+                }
+                JsonNode uid = effective(sc, pod, "runAsUser");
+                if (!uid.isMissingNode() && uid.asInt() == 0) {
+                    out.add(where + ": runs as UID 0");
+                }
+                if (!sc.path("readOnlyRootFilesystem").asBoolean(false)) {
+                    out.add(where + ": readOnlyRootFilesystem is not true");
+                } else if (!hasEmptyDirAt(w, c, "/tmp")) {
+                    out.add(where + ": read-only root filesystem without an emptyDir mounted at /tmp");
+                }
+                if (sc.path("allowPrivilegeEscalation").asBoolean(true)) {
+                    out.add(where + ": allowPrivilegeEscalation is not false");
+                }
+                if (sc.path("privileged").asBoolean(false)) {
+                    out.add(where + ": privileged");
+                }
+                boolean dropsAll = false;
+                for (JsonNode cap : sc.path("capabilities").path("drop")) {
+                    dropsAll |= "ALL".equals(cap.asText());
+                }
+                if (!dropsAll) {
+                    out.add(where + ": capabilities.drop does not contain ALL");
+                }
+                if (sc.path("capabilities").path("add").size() > 0) {
+                    out.add(where + ": adds capabilities");
+                }
+                if (!"RuntimeDefault".equals(effective(sc, pod, "seccompProfile").path("type").asText())) {
+                    out.add(where + ": seccompProfile is not RuntimeDefault");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode effective(JsonNode container, JsonNode pod, String field) {
+        return container.has(field) ? container.path(field) : pod.path(field);
+    }
+
+    private static boolean hasEmptyDirAt(Workload w, JsonNode c, String path) {
+        for (JsonNode mount : c.path("volumeMounts")) {
+            if (path.equals(mount.path("mountPath").asText())) {
+                for (JsonNode v : w.podSpec().path("volumes")) {
+                    if (v.path("name").asText().equals(mount.path("name").asText()) && v.has("emptyDir")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Every image has an explicit tag (or digest), never `latest`. */
+    static List<String> imageTags(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            for (ObjectNode c : w.containers()) {
+                checkImage(out, w.id() + " container " + c.path("name").asText(), c.path("image").asText());
+            }
+        }
+        m.ofKind("RabbitmqCluster").forEach(r -> {
+            if (r.path("spec").has("image")) {
+                checkImage(out, Manifests.id(r), r.path("spec").path("image").asText());
+            }
+        });
+        return out;
+    }
+
+    static void checkImage(List<String> out, String where, String image) {
+        var matcher = TAGGED_IMAGE.matcher(image);
+        if (!matcher.matches()) {
+            out.add(where + ": image '" + image + "' has no tag");
+        } else if ("latest".equals(matcher.group("tag"))) {
+            out.add(where + ": image '" + image + "' uses the latest tag");
+        }
+    }
+
+    /** A PodDisruptionBudget selects the pods of every workload that runs pods. */
+    static List<String> disruptionBudgets(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (m.runsPods(w) && m.ofKind("PodDisruptionBudget").noneMatch(p -> Manifests.selects(p.path("spec").path("selector"), w.podLabels()))) {
+                out.add(w.id() + ": no PodDisruptionBudget selects its pods");
+            }
+        }
+        return out;
+    }
+
+    /** Default deny in place, and every workload (and in-cluster broker) selected by a NetworkPolicy of its own. */
+    static List<String> networkPolicies(Manifests m) {
+        List<String> out = new ArrayList<>();
+        boolean defaultDeny = m.ofKind("NetworkPolicy").anyMatch(p -> {
+            JsonNode spec = p.path("spec");
+            Set<String> types = new HashSet<>();
+            spec.path("policyTypes").forEach(t -> types.add(t.asText()));
+            return spec.path("podSelector").isEmpty() && types.containsAll(List.of("Ingress", "Egress"))
+                    && spec.path("ingress").isEmpty() && spec.path("egress").isEmpty();
+        });
+        if (!defaultDeny) {
+            out.add("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)");
+        }
+        List<Map.Entry<String, Map<String, String>>> targets = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (m.runsPods(w)) {
+                targets.add(Map.entry(w.id(), w.podLabels()));
+            }
+        }
+        m.ofKind("RabbitmqCluster").forEach(r -> targets.add(Map.entry(Manifests.id(r), Map.of("app.kubernetes.io/name", Manifests.name(r)))));
+        for (var target : targets) {
+            boolean selected = m.ofKind("NetworkPolicy").anyMatch(p -> !p.path("spec").path("podSelector").isEmpty()
+                    && Manifests.selects(p.path("spec").path("podSelector"), target.getValue()));
+            if (!selected) {
+                out.add(target.getKey() + ": no NetworkPolicy of its own selects its pods");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What the services' policies open: egress only to the allowed ports, ingress only from the
+     * gateway and Prometheus namespaces, and the worker (persister) from Prometheus alone.
+     */
+    static List<String> networkReach(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (!w.isService()) {
+                continue;
+            }
+            boolean worker = "worker".equals(w.podLabels().get("app.kubernetes.io/component"));
+            m.ofKind("NetworkPolicy").filter(p -> Manifests.selects(p.path("spec").path("podSelector"), w.podLabels())
+                    || p.path("spec").path("podSelector").isEmpty()).forEach(p -> {
+                String where = w.id() + " via NetworkPolicy/" + Manifests.name(p);
+                for (JsonNode rule : p.path("spec").path("egress")) {
+                    if (rule.path("ports").isEmpty()) {
+                        out.add(where + ": egress rule without ports (any port)");
+                    }
+                    for (JsonNode port : rule.path("ports")) {
+                        if (!port.path("port").canConvertToInt() || !ALLOWED_EGRESS_PORTS.contains(port.path("port").asInt())) {
+                            out.add(where + ": egress to port " + port.path("port").asText() + " is not allowed");
+                        }
+                    }
+                }
+                for (JsonNode rule : p.path("spec").path("ingress")) {
+                    if (rule.path("from").isEmpty()) {
+                        out.add(where + ": ingress rule open to every source");
+                    }
+                    for (JsonNode peer : rule.path("from")) {
+                        String ns = peer.path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText("");
+                        if (peer.has("ipBlock") || !ALLOWED_INGRESS_NAMESPACES.contains(ns)) {
+                            out.add(where + ": ingress from " + peer + " (only the gateway and Prometheus namespaces may call in)");
+                        } else if (worker && !"monitoring".equals(ns)) {
+                            out.add(where + ": the worker accepts traffic from " + ns + "; only Prometheus may reach it");
+                        }
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Slow, safe roll-outs: minReadySeconds, progressDeadlineSeconds, maxUnavailable 0; Rollouts wired to existing templates. */
+    static List<String> rolloutStrategy(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (ObjectNode d : m.ofKind("Deployment").toList()) {
+            JsonNode spec = d.path("spec");
+            String where = Manifests.id(d);
+            if (spec.path("minReadySeconds").asInt(0) <= 0) {
+                out.add(where + ": minReadySeconds not set");
+            }
+            if (!spec.has("progressDeadlineSeconds")) {
+                out.add(where + ": progressDeadlineSeconds not set");
+            }
+            if (!"0".equals(spec.path("strategy").path("rollingUpdate").path("maxUnavailable").asText())) {
+                out.add(where + ": strategy.rollingUpdate.maxUnavailable is not 0");
+            }
+        }
+        for (ObjectNode r : m.ofKind("Rollout").toList()) {
+            JsonNode spec = r.path("spec");
+            String where = Manifests.id(r);
+            if (spec.path("minReadySeconds").asInt(0) <= 0) {
+                out.add(where + ": minReadySeconds not set");
+            }
+            if (!spec.has("progressDeadlineSeconds")) {
+                out.add(where + ": progressDeadlineSeconds not set");
+            }
+            JsonNode canary = spec.path("strategy").path("canary");
+            if (canary.isMissingNode()) {
+                out.add(where + ": not a canary");
+                continue;
+            }
+            if (!"0".equals(canary.path("maxUnavailable").asText())) {
+                out.add(where + ": canary.maxUnavailable is not 0");
+            }
+            JsonNode ref = spec.path("workloadRef");
+            if (!ref.isMissingNode()) {
+                Optional<ObjectNode> d = m.find(ref.path("kind").asText(), ref.path("name").asText());
+                if (d.isEmpty()) {
+                    out.add(where + ": workloadRef names " + ref.path("kind").asText() + "/" + ref.path("name").asText() + ", which does not exist");
+                } else {
+                    if (d.get().path("spec").path("replicas").asInt(-1) != 0) {
+                        out.add(where + ": its workloadRef Deployment must declare replicas: 0 (the Rollout runs the pods)");
+                    }
+                    if (!Manifests.selects(spec.path("selector"), Manifests.strings(d.get().path("spec").path("template").path("metadata").path("labels")))) {
+                        out.add(where + ": selector does not match the referenced template's labels");
+                    }
+                }
+            }
+            boolean weighted = false;
+            for (JsonNode step : canary.path("steps")) {
+                weighted |= step.has("setWeight");
+                if (step.has("analysis")) {
+                    checkAnalysis(m, out, where, step.path("analysis"));
+                }
+            }
+            if (!weighted) {
+                out.add(where + ": canary has no setWeight step");
+            }
+        }
+        return out;
+    }
+
+    private static void checkAnalysis(Manifests m, List<String> out, String where, JsonNode analysis) {
+        Set<String> given = new HashSet<>();
+        analysis.path("args").forEach(a -> given.add(a.path("name").asText()));
+        for (JsonNode t : analysis.path("templates")) {
+            String name = t.path("templateName").asText();
+            Optional<ObjectNode> template = m.find(t.path("clusterScope").asBoolean(false) ? "ClusterAnalysisTemplate" : "AnalysisTemplate", name);
+            if (template.isEmpty()) {
+                out.add(where + ": analysis template '" + name + "' does not exist");
+                continue;
+            }
+            for (JsonNode arg : template.get().path("spec").path("args")) {
+                if (!arg.has("value") && !arg.has("valueFrom") && !given.contains(arg.path("name").asText())) {
+                    out.add(where + ": analysis '" + name + "' needs argument '" + arg.path("name").asText() + "'");
+                }
+            }
+        }
+    }
+
+    /** preStop drain before SIGTERM, and a grace period that covers it: 30 s for HTTP services, 45 s for the worker's batch. */
+    static List<String> gracefulShutdown(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (!w.isService()) {
+                continue;
+            }
+            int grace = w.podSpec().path("terminationGracePeriodSeconds").asInt(30);
+            int needed = "worker".equals(w.podLabels().get("app.kubernetes.io/component")) ? 45 : 30;
+            if (grace < needed) {
+                out.add(w.id() + ": terminationGracePeriodSeconds " + grace + " < " + needed);
+            }
+            for (JsonNode c : w.podSpec().path("containers")) {
+                JsonNode preStop = c.path("lifecycle").path("preStop");
+                int sleep = preStop.path("sleep").path("seconds").asInt(0);
+                if (sleep <= 0 && !preStop.has("exec")) {
+                    out.add(w.id() + " container " + c.path("name").asText() + ": no preStop pause for endpoints to drain");
+                } else if (sleep >= grace) {
+                    out.add(w.id() + " container " + c.path("name").asText() + ": preStop sleep " + sleep + " s leaves no time to shut down");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** POST /data to the generator, GET /data to web, on the Gateway's HTTPS listener and host. */
+    static List<String> httpRoute(Manifests m) {
+        List<String> out = new ArrayList<>();
+        List<ObjectNode> routes = m.ofKind("HTTPRoute").toList();
+        if (routes.isEmpty()) {
+            return List.of("no HTTPRoute");
+        }
+        Map<String, String> backendByMethod = new LinkedHashMap<>();
+        for (ObjectNode route : routes) {
+            String where = Manifests.id(route);
+            for (JsonNode rule : route.path("spec").path("rules")) {
+                for (JsonNode match : rule.path("matches")) {
+                    if ("PathPrefix".equals(match.path("path").path("type").asText()) && "/data".equals(match.path("path").path("value").asText())) {
+                        String method = match.path("method").asText("ANY");
+                        List<String> backends = new ArrayList<>();
+                        rule.path("backendRefs").forEach(b -> backends.add(b.path("name").asText()));
+                        backendByMethod.merge(method, String.join(",", backends), (a, b) -> a + "+" + b);
+                    }
+                }
+                for (JsonNode backend : rule.path("backendRefs")) {
+                    Optional<ObjectNode> svc = m.find("Service", backend.path("name").asText());
+                    if (svc.isEmpty()) {
+                        out.add(where + ": backend Service " + backend.path("name").asText() + " does not exist");
+                    } else {
+                        boolean port = false;
+                        for (JsonNode p : svc.get().path("spec").path("ports")) {
+                            port |= p.path("port").asInt() == backend.path("port").asInt();
+                        }
+                        if (!port) {
+                            out.add(where + ": Service " + backend.path("name").asText() + " has no port " + backend.path("port").asText());
+                        }
+                    }
+                }
+            }
+            for (JsonNode parent : route.path("spec").path("parentRefs")) {
+                Optional<ObjectNode> gateway = m.find("Gateway", parent.path("name").asText());
+                if (gateway.isEmpty()) {
+                    out.add(where + ": parent Gateway " + parent.path("name").asText() + " does not exist");
+                    continue;
+                }
+                boolean tls = false;
+                for (JsonNode listener : gateway.get().path("spec").path("listeners")) {
+                    if (parent.has("sectionName") && !parent.path("sectionName").asText().equals(listener.path("name").asText())) {
+                        continue;
+                    }
+                    tls |= "HTTPS".equals(listener.path("protocol").asText()) && listener.path("tls").path("certificateRefs").size() > 0;
+                    boolean hostMatches = false;
+                    for (JsonNode host : route.path("spec").path("hostnames")) {
+                        hostMatches |= host.asText().equals(listener.path("hostname").asText());
+                    }
+                    if (!hostMatches) {
+                        out.add(where + ": no hostname of the route matches listener " + listener.path("name").asText() + " (" + listener.path("hostname").asText() + ")");
+                    }
+                }
+                if (!tls) {
+                    out.add(where + ": attached to no HTTPS listener with a certificate");
+                }
+            }
+        }
+        if (!"generator".equals(backendByMethod.get("POST"))) {
+            out.add("POST /data must go to generator only, goes to: " + backendByMethod.get("POST"));
+        }
+        if (!"web".equals(backendByMethod.get("GET"))) {
+            out.add("GET /data must go to web only, goes to: " + backendByMethod.get("GET"));
+        }
+        if (backendByMethod.containsKey("ANY")) {
+            out.add("a /data rule matches every method: " + backendByMethod.get("ANY"));
+        }
+        return out;
+    }
+
+    /** Service selectors match pods, and targetPorts name ports those pods declare. */
+    static List<String> serviceWiring(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (ObjectNode svc : m.ofKind("Service").toList()) {
+            String where = Manifests.id(svc);
+            List<Workload> backends = m.workloads().stream()
+                    .filter(w -> m.runsPods(w) && Manifests.selectsMap(svc.path("spec").path("selector"), w.podLabels()))
+                    .toList();
+            if (backends.isEmpty()) {
+                out.add(where + ": selector " + svc.path("spec").path("selector") + " matches no pods");
+                continue;
+            }
+            for (JsonNode port : svc.path("spec").path("ports")) {
+                JsonNode target = port.has("targetPort") ? port.path("targetPort") : port.path("port");
+                for (Workload w : backends) {
+                    boolean found = false;
+                    for (ObjectNode c : w.containers()) {
+                        for (JsonNode cp : c.path("ports")) {
+                            found |= target.isTextual() ? target.asText().equals(cp.path("name").asText()) : target.asInt() == cp.path("containerPort").asInt();
+                        }
+                    }
+                    if (!found) {
+                        out.add(where + ": targetPort " + target.asText() + " is not a port of " + w.id());
+                    }
+                }
+                if (!target.isTextual()) {
+                    out.add(where + ": targetPort " + target.asText() + " should name the container port");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Prometheus scrapes each service at /metrics on its `http` port. */
+    static List<String> serviceMonitors(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (!w.isService()) {
+                continue;
+            }
+            Optional<ObjectNode> svc = m.ofKind("Service").filter(s -> Manifests.selectsMap(s.path("spec").path("selector"), w.podLabels())).findFirst();
+            if (svc.isEmpty()) {
+                out.add(w.id() + ": no Service, so nothing to scrape");
+                continue;
+            }
+            Map<String, String> svcLabels = Manifests.strings(svc.get().path("metadata").path("labels"));
+            boolean scraped = m.ofKind("ServiceMonitor").anyMatch(sm -> {
+                if (!Manifests.selects(sm.path("spec").path("selector"), svcLabels)) {
+                    return false;
+                }
+                for (JsonNode e : sm.path("spec").path("endpoints")) {
+                    if ("http".equals(e.path("port").asText()) && "/metrics".equals(e.path("path").asText())) {
+                        for (JsonNode p : svc.get().path("spec").path("ports")) {
+                            if ("http".equals(p.path("name").asText())) {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                return false;
+            });
+            if (!scraped) {
+                out.add(w.id() + ": no ServiceMonitor scrapes " + Manifests.id(svc.get()) + " at port http, path /metrics");
+            }
+        }
+        return out;
+    }
+
+    /** The collector's pipeline: OTLP in, memory_limiter first, batch, awsxray out with the region from the environment. */
+    static List<String> collector(Manifests m) {
+        List<String> out = new ArrayList<>();
+        Optional<Workload> collector = m.workloads().stream().filter(w -> "otel-collector".equals(w.name())).findFirst();
+        if (collector.isEmpty()) {
+            return List.of("no otel-collector Deployment");
+        }
+        String configMap = null;
+        for (JsonNode v : collector.get().podSpec().path("volumes")) {
+            if (v.has("configMap")) {
+                configMap = v.path("configMap").path("name").asText();
+            }
+        }
+        Optional<ObjectNode> cm = configMap == null ? Optional.empty() : m.find("ConfigMap", configMap);
+        if (cm.isEmpty()) {
+            return List.of("otel-collector: its configuration ConfigMap (" + configMap + ") is missing");
+        }
+        List<ObjectNode> docs = Yaml.documents(cm.get().path("data").path("config.yaml").asText(""));
+        if (docs.size() != 1) {
+            return List.of("otel-collector: config.yaml is missing or not one YAML document");
+        }
+        ObjectNode config = docs.getFirst();
+        JsonNode traces = config.path("service").path("pipelines").path("traces");
+        if (traces.isMissingNode()) {
+            return List.of("otel-collector: no traces pipeline");
+        }
+        List<String> exporters = texts(traces.path("exporters"));
+        List<String> processors = texts(traces.path("processors"));
+        if (!exporters.contains("awsxray")) {
+            out.add("otel-collector: the traces pipeline does not export to awsxray, it exports to " + exporters);
+        }
+        if (processors.isEmpty() || !"memory_limiter".equals(processors.getFirst())) {
+            out.add("otel-collector: memory_limiter must be the first processor, found " + processors);
+        }
+        if (!processors.contains("batch")) {
+            out.add("otel-collector: no batch processor");
+        }
+        JsonNode protocols = config.path("receivers").path("otlp").path("protocols");
+        if (!protocols.has("grpc") || !protocols.has("http") || !texts(traces.path("receivers")).contains("otlp")) {
+            out.add("otel-collector: the traces pipeline must receive OTLP over gRPC and HTTP");
+        }
+        for (String section : List.of("receivers", "processors", "exporters")) {
+            for (String component : texts(traces.path(section))) {
+                if (!config.path(section).has(component)) {
+                    out.add("otel-collector: " + section + " '" + component + "' is used but not defined");
+                }
+            }
+        }
+        if (!"${env:AWS_REGION}".equals(config.path("exporters").path("awsxray").path("region").asText())) {
+            out.add("otel-collector: awsxray.region must come from ${env:AWS_REGION}");
+        }
+        ObjectNode container = (ObjectNode) collector.get().podSpec().path("containers").path(0);
+        String region = m.environment(container).get("AWS_REGION");
+        if (region == null || !region.matches("[a-z]{2}(-gov)?-[a-z]+-\\d")) {
+            out.add("otel-collector: AWS_REGION is not configured (found " + region + ")");
+        }
+        return out;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static final Set<String> FOUNDATION_KINDS = Set.of("ConfigMap", "Secret", "ExternalSecret", "ServiceAccount", "NetworkPolicy",
+            "AnalysisTemplate", "RabbitmqCluster", "Vhost", "Exchange", "Queue", "Binding", "User", "Permission", "Policy");
+
+    /** Argo CD order: namespace, then configuration, secrets and topology, then the services, then the routes in. */
+    static List<String> syncWaves(Manifests m) {
+        List<String> out = new ArrayList<>();
+        List<ObjectNode> services = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            if (w.isService()) {
+                services.add(w.object());
+                m.rolloutOf(w.object()).ifPresent(services::add);
+            }
+        }
+        int firstService = services.stream().mapToInt(Manifests::syncWave).min().orElse(0);
+        int lastService = services.stream().mapToInt(Manifests::syncWave).max().orElse(0);
+        for (ObjectNode o : m.objects) {
+            String kind = o.path("kind").asText();
+            int wave = Manifests.syncWave(o);
+            if (FOUNDATION_KINDS.contains(kind) && wave >= firstService) {
+                out.add(Manifests.id(o) + ": sync wave " + wave + " is not before the services' (" + firstService + ")");
+            }
+            if (List.of("Gateway", "HTTPRoute").contains(kind) && wave <= lastService) {
+                out.add(Manifests.id(o) + ": sync wave " + wave + " is not after the services' (" + lastService + ")");
+            }
+            if ("Namespace".equals(kind) && m.objects.stream().anyMatch(x -> x != o && Manifests.syncWave(x) <= wave)) {
+                out.add(Manifests.id(o) + ": the Namespace must be the first sync wave");
+            }
+        }
+        return out;
+    }
+
+    /** Every ConfigMap and Secret a pod or a topology object names exists (or is made by an ExternalSecret). */
+    static List<String> references(Manifests m) {
+        List<String> out = new ArrayList<>();
+        Set<String> secrets = new HashSet<>();
+        m.ofKind("Secret").forEach(s -> secrets.add(Manifests.name(s)));
+        m.ofKind("ExternalSecret").forEach(s -> secrets.add(s.path("spec").path("target").path("name").asText(Manifests.name(s))));
+        for (Workload w : m.workloads()) {
+            for (ObjectNode c : w.containers()) {
+                String where = w.id() + " container " + c.path("name").asText();
+                for (JsonNode from : c.path("envFrom")) {
+                    configMap(m, out, where, from.path("configMapRef").path("name"), null);
+                    secret(out, secrets, where, from.path("secretRef").path("name"));
+                }
+                for (JsonNode e : c.path("env")) {
+                    JsonNode cmRef = e.path("valueFrom").path("configMapKeyRef");
+                    configMap(m, out, where, cmRef.path("name"), cmRef.path("key").asText(null));
+                    secret(out, secrets, where, e.path("valueFrom").path("secretKeyRef").path("name"));
+                }
+            }
+            for (JsonNode v : w.podSpec().path("volumes")) {
+                configMap(m, out, w.id(), v.path("configMap").path("name"), null);
+                secret(out, secrets, w.id(), v.path("secret").path("secretName"));
+            }
+        }
+        for (ObjectNode o : m.objects) {
+            if (o.path("apiVersion").asText().startsWith("rabbitmq.com/")) {
+                secret(out, secrets, Manifests.id(o), o.path("spec").path("importCredentialsSecret").path("name"));
+                secret(out, secrets, Manifests.id(o), o.path("spec").path("rabbitmqClusterReference").path("connectionSecret").path("name"));
+                JsonNode cluster = o.path("spec").path("rabbitmqClusterReference").path("name");
+                if (!cluster.isMissingNode() && m.find("RabbitmqCluster", cluster.asText()).isEmpty()) {
+                    out.add(Manifests.id(o) + ": RabbitmqCluster " + cluster.asText() + " does not exist");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void configMap(Manifests m, List<String> out, String where, JsonNode name, String key) {
+        if (name.isMissingNode() || EXTERNAL_CONFIGMAPS.contains(name.asText())) {
+            return;
+        }
+        Optional<ObjectNode> cm = m.find("ConfigMap", name.asText());
+        if (cm.isEmpty()) {
+            out.add(where + ": ConfigMap " + name.asText() + " does not exist");
+        } else if (key != null && !cm.get().path("data").has(key)) {
+            out.add(where + ": ConfigMap " + name.asText() + " has no key " + key);
+        }
+    }
+
+    private static void secret(List<String> out, Set<String> secrets, String where, JsonNode name) {
+        if (!name.isMissingNode() && !secrets.contains(name.asText())) {
+            out.add(where + ": Secret " + name.asText() + " is neither in the manifests nor made by an ExternalSecret");
+        }
+    }
+
+    /** HPAs target something that exists and does not pin its own replica count. */
+    static List<String> autoscaling(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (ObjectNode hpa : m.ofKind("HorizontalPodAutoscaler").toList()) {
+            JsonNode ref = hpa.path("spec").path("scaleTargetRef");
+            Optional<ObjectNode> target = m.find(ref.path("kind").asText(), ref.path("name").asText());
+            String where = Manifests.id(hpa);
+            if (target.isEmpty()) {
+                out.add(where + ": target " + ref.path("kind").asText() + "/" + ref.path("name").asText() + " does not exist");
+            } else if (target.get().path("spec").has("replicas")) {
+                out.add(where + ": target " + Manifests.id(target.get()) + " declares replicas, which fights the autoscaler under Argo CD self-heal");
+            }
+            if (hpa.path("spec").path("minReplicas").asInt(1) > hpa.path("spec").path("maxReplicas").asInt()) {
+                out.add(where + ": minReplicas > maxReplicas");
+            }
+        }
+        return out;
+    }
+
+    /** Each workload runs as its own ServiceAccount, which carries the IRSA annotation (possibly empty). */
+    static List<String> serviceAccounts(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            String sa = w.podSpec().path("serviceAccountName").asText("");
+            if (sa.isEmpty() || "default".equals(sa)) {
+                out.add(w.id() + ": runs as the default ServiceAccount");
+            } else if (m.find("ServiceAccount", sa).isEmpty()) {
+                out.add(w.id() + ": ServiceAccount " + sa + " does not exist");
+            }
+        }
+        m.ofKind("ServiceAccount").forEach(sa -> {
+            if (!sa.path("metadata").path("annotations").has("eks.amazonaws.com/role-arn")) {
+                out.add(Manifests.id(sa) + ": no eks.amazonaws.com/role-arn annotation (IRSA)");
+            }
+        });
+        return out;
+    }
+
+    /** The recommended labels on the services' pods. */
+    static List<String> labels(Manifests m) {
+        List<String> out = new ArrayList<>();
+        for (Workload w : m.workloads()) {
+            Map<String, String> labels = w.podLabels();
+            if (!labels.containsKey("app.kubernetes.io/name") || !"datapipe".equals(labels.get("app.kubernetes.io/part-of"))) {
+                out.add(w.id() + ": pods lack app.kubernetes.io/name or app.kubernetes.io/part-of=datapipe");
+            }
+            if (!labels.containsKey("app.kubernetes.io/component")) {
+                out.add(w.id() + ": pods lack app.kubernetes.io/component");
+            }
+        }
+        return out;
+    }
+
+    /** One namespace for everything, the one the rendering declares (when it declares one). */
+    static List<String> namespaces(Manifests m) {
+        List<String> out = new ArrayList<>();
+        List<String> declared = m.ofKind("Namespace").map(Manifests::name).toList();
+        if (declared.size() > 1) {
+            out.add("several Namespaces: " + declared);
+        }
+        if (declared.isEmpty()) {
+            return out;
+        }
+        for (ObjectNode o : m.objects) {
+            if (!"Namespace".equals(o.path("kind").asText()) && !declared.getFirst().equals(o.path("metadata").path("namespace").asText())) {
+                out.add(Manifests.id(o) + ": in namespace '" + o.path("metadata").path("namespace").asText() + "', not " + declared.getFirst());
+            }
+        }
+        return out;
+    }
+}

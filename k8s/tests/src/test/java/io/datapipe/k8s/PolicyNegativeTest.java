@@ -1,0 +1,184 @@
+package io.datapipe.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The policies can fail: each case breaks one thing in a real rendering (dev or prd) and
+ * expects the policy that guards it to say so, naming the culprit.
+ */
+class PolicyNegativeTest {
+
+    record Breakage(String description, String env, String policy, String expected, Consumer<Manifests> breakIt) {
+        @Override
+        public String toString() {
+            return policy + ": " + description;
+        }
+    }
+
+    static Stream<Arguments> breakages() {
+        return Stream.of(
+                new Breakage("no readiness probe", "dev", "probes", "Deployment/generator container generator: no readinessProbe",
+                        m -> container(m, "Deployment", "generator").remove("readinessProbe")),
+                new Breakage("liveness on the wrong path", "prd", "probes", "livenessProbe must GET /health/live",
+                        m -> ((ObjectNode) container(m, "Deployment", "web").at("/livenessProbe/httpGet")).put("path", "/")),
+                new Breakage("probe on an undeclared port", "dev", "probes", "uses port 'admin'",
+                        m -> ((ObjectNode) container(m, "Deployment", "persister").at("/startupProbe/httpGet")).put("port", "admin")),
+                new Breakage("no memory limit", "prd", "resources", "Deployment/persister container persister: no memory limits",
+                        m -> ((ObjectNode) container(m, "Deployment", "persister").at("/resources/limits")).remove("memory")),
+                new Breakage("writable root filesystem", "dev", "securityContext", "Deployment/web container web: readOnlyRootFilesystem is not true",
+                        m -> ((ObjectNode) container(m, "Deployment", "web").path("securityContext")).put("readOnlyRootFilesystem", false)),
+                new Breakage("no /tmp volume", "dev", "securityContext", "without an emptyDir mounted at /tmp",
+                        m -> ((ArrayNode) container(m, "Deployment", "web").path("volumeMounts")).removeAll()),
+                new Breakage("privilege escalation allowed", "prd", "securityContext", "allowPrivilegeEscalation is not false",
+                        m -> ((ObjectNode) container(m, "Deployment", "generator").path("securityContext")).remove("allowPrivilegeEscalation")),
+                new Breakage("capabilities kept", "prd", "securityContext", "capabilities.drop does not contain ALL",
+                        m -> ((ObjectNode) container(m, "Deployment", "otel-collector").path("securityContext")).remove("capabilities")),
+                new Breakage("root user", "dev", "securityContext", "runAsNonRoot is not true",
+                        m -> {
+                            ((ObjectNode) container(m, "Deployment", "persister").path("securityContext")).remove("runAsNonRoot");
+                            ((ObjectNode) podSpec(m, "Deployment", "persister").path("securityContext")).remove("runAsNonRoot");
+                        }),
+                new Breakage("no seccomp profile", "dev", "securityContext", "seccompProfile is not RuntimeDefault",
+                        m -> {
+                            ((ObjectNode) container(m, "Deployment", "web").path("securityContext")).remove("seccompProfile");
+                            ((ObjectNode) podSpec(m, "Deployment", "web").path("securityContext")).remove("seccompProfile");
+                        }),
+                new Breakage("latest tag", "prd", "imageTags", "uses the latest tag",
+                        m -> container(m, "Deployment", "web").put("image", "datapipe/web:latest")),
+                new Breakage("untagged image", "dev", "imageTags", "has no tag",
+                        m -> container(m, "Deployment", "otel-collector").put("image", "otel/opentelemetry-collector-contrib")),
+                new Breakage("no PDB", "prd", "disruptionBudgets", "Deployment/persister: no PodDisruptionBudget",
+                        m -> remove(m, "PodDisruptionBudget", "persister")),
+                new Breakage("no NetworkPolicy of its own", "dev", "networkPolicies", "Deployment/persister: no NetworkPolicy of its own",
+                        m -> remove(m, "NetworkPolicy", "persister")),
+                new Breakage("no default deny", "prd", "networkPolicies", "no default-deny NetworkPolicy",
+                        m -> remove(m, "NetworkPolicy", "default-deny-all")),
+                new Breakage("broker unprotected", "dev", "networkPolicies", "RabbitmqCluster/datapipe-rabbitmq: no NetworkPolicy",
+                        m -> remove(m, "NetworkPolicy", "datapipe-rabbitmq")),
+                new Breakage("egress to any port", "prd", "networkReach", "egress to port 8080 is not allowed",
+                        m -> ((ArrayNode) get(m, "NetworkPolicy", "generator").at("/spec/egress")).addObject()
+                                .putArray("ports").addObject().put("protocol", "TCP").put("port", 8080)),
+                new Breakage("persister reachable from the gateway", "prd", "networkReach", "only Prometheus may reach it",
+                        m -> ((ObjectNode) get(m, "NetworkPolicy", "persister").at("/spec/ingress/0/from/0/namespaceSelector/matchLabels"))
+                                .put("kubernetes.io/metadata.name", "envoy-gateway-system")),
+                new Breakage("open to every source", "dev", "networkReach", "ingress rule open to every source",
+                        m -> ((ArrayNode) get(m, "NetworkPolicy", "web").at("/spec/ingress")).addObject()
+                                .putArray("ports").addObject().put("port", "http")),
+                new Breakage("maxUnavailable 1", "prd", "rolloutStrategy", "Deployment/persister: strategy.rollingUpdate.maxUnavailable is not 0",
+                        m -> ((ObjectNode) get(m, "Deployment", "persister").at("/spec/strategy/rollingUpdate")).put("maxUnavailable", 1)),
+                new Breakage("no minReadySeconds", "dev", "rolloutStrategy", "Rollout/web: minReadySeconds not set",
+                        m -> ((ObjectNode) get(m, "Rollout", "web").path("spec")).remove("minReadySeconds")),
+                new Breakage("unknown analysis template", "prd", "rolloutStrategy", "analysis template 'no-such-template' does not exist",
+                        m -> ((ObjectNode) get(m, "Rollout", "generator").at("/spec/strategy/canary/steps/2/analysis/templates/0"))
+                                .put("templateName", "no-such-template")),
+                new Breakage("missing analysis argument", "prd", "rolloutStrategy", "needs argument 'canary-hash'",
+                        m -> ((ArrayNode) get(m, "Rollout", "web").at("/spec/strategy/canary/steps/2/analysis/args")).remove(2)),
+                new Breakage("template Deployment scaled up", "dev", "rolloutStrategy", "must declare replicas: 0",
+                        m -> ((ObjectNode) get(m, "Deployment", "web").path("spec")).put("replicas", 2)),
+                new Breakage("short grace period for the batch", "prd", "gracefulShutdown", "Deployment/persister: terminationGracePeriodSeconds 30 < 45",
+                        m -> podSpec(m, "Deployment", "persister").put("terminationGracePeriodSeconds", 30)),
+                new Breakage("no preStop", "dev", "gracefulShutdown", "no preStop pause",
+                        m -> container(m, "Deployment", "generator").remove("lifecycle")),
+                new Breakage("POST routed to web", "prd", "httpRoute", "POST /data must go to generator only",
+                        m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/0/backendRefs/0")).put("name", "web")),
+                new Breakage("method match dropped", "dev", "httpRoute", "a /data rule matches every method",
+                        m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/1/matches/0")).remove("method")),
+                new Breakage("route on another host", "prd", "httpRoute", "no hostname of the route matches listener https",
+                        m -> ((ArrayNode) get(m, "HTTPRoute", "datapipe").at("/spec/hostnames")).set(0, "other.example.com")),
+                new Breakage("backend port that the Service lacks", "dev", "httpRoute", "Service generator has no port 80",
+                        m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/0/backendRefs/0")).put("port", 80)),
+                new Breakage("targetPort names no container port", "prd", "serviceWiring", "targetPort https is not a port of Deployment/web",
+                        m -> ((ObjectNode) get(m, "Service", "web").at("/spec/ports/0")).put("targetPort", "https")),
+                new Breakage("selector matches nothing", "dev", "serviceWiring", "Service/persister: selector",
+                        m -> ((ObjectNode) get(m, "Service", "persister").at("/spec/selector")).put("app.kubernetes.io/name", "persistor")),
+                new Breakage("scraping the wrong path", "prd", "serviceMonitors", "no ServiceMonitor scrapes Service/generator",
+                        m -> ((ObjectNode) get(m, "ServiceMonitor", "generator").at("/spec/endpoints/0")).put("path", "/metric")),
+                new Breakage("traces not sent to X-Ray", "dev", "collector", "does not export to awsxray",
+                        m -> setCollectorConfig(m, c -> c.replace("exporters: [awsxray]", "exporters: [debug]\n      # broken"))),
+                new Breakage("memory_limiter not first", "prd", "collector", "memory_limiter must be the first processor",
+                        m -> setCollectorConfig(m, c -> c.replace("processors: [memory_limiter, batch]", "processors: [batch, memory_limiter]"))),
+                new Breakage("region hard-coded", "prd", "collector", "awsxray.region must come from ${env:AWS_REGION}",
+                        m -> setCollectorConfig(m, c -> c.replace("region: ${env:AWS_REGION}", "region: us-east-1"))),
+                new Breakage("region missing", "stg", "collector", "AWS_REGION is not configured",
+                        m -> m.objects.stream().filter(o -> Manifests.name(o).startsWith("otel-collector-env"))
+                                .forEach(o -> ((ObjectNode) o.path("data")).remove("AWS_REGION"))),
+                new Breakage("config after the services", "dev", "syncWaves", "is not before the services'",
+                        m -> annotations(m.ofKind("ConfigMap").findFirst().orElseThrow()).put("argocd.argoproj.io/sync-wave", "3")),
+                new Breakage("route before the services", "prd", "syncWaves", "HTTPRoute/datapipe: sync wave 0 is not after",
+                        m -> annotations(get(m, "HTTPRoute", "datapipe")).remove("argocd.argoproj.io/sync-wave")),
+                new Breakage("secret that nothing makes", "prd", "references", "Secret datapipe-db-web is neither",
+                        m -> remove(m, "ExternalSecret", "datapipe-db-web")),
+                new Breakage("ConfigMap key that does not exist", "dev", "references", "has no key AWS_REGION",
+                        m -> m.objects.stream().filter(o -> Manifests.name(o).startsWith("otel-collector-env"))
+                                .forEach(o -> ((ObjectNode) o.path("data")).remove("AWS_REGION"))),
+                new Breakage("topology on a cluster that is not there", "dev", "references", "RabbitmqCluster datapipe-rabbitmq does not exist",
+                        m -> m.objects.removeIf(o -> "RabbitmqCluster".equals(o.path("kind").asText()))),
+                new Breakage("replicas pinned under an HPA", "prd", "autoscaling", "declares replicas, which fights the autoscaler",
+                        m -> ((ObjectNode) get(m, "Rollout", "generator").path("spec")).put("replicas", 3)),
+                new Breakage("HPA on nothing", "dev", "autoscaling", "target Deployment/persistor does not exist",
+                        m -> ((ObjectNode) get(m, "HorizontalPodAutoscaler", "persister").at("/spec/scaleTargetRef")).put("name", "persistor")),
+                new Breakage("no IRSA annotation", "prd", "serviceAccounts", "ServiceAccount/web: no eks.amazonaws.com/role-arn",
+                        m -> annotations(get(m, "ServiceAccount", "web")).remove("eks.amazonaws.com/role-arn")),
+                new Breakage("default ServiceAccount", "dev", "serviceAccounts", "runs as the default ServiceAccount",
+                        m -> podSpec(m, "Deployment", "web").remove("serviceAccountName")),
+                new Breakage("part-of label missing", "prd", "labels", "Deployment/web: pods lack",
+                        m -> ((ObjectNode) get(m, "Deployment", "web").at("/spec/template/metadata/labels")).remove("app.kubernetes.io/part-of")),
+                new Breakage("object in another namespace", "stg", "namespaces", "in namespace 'default'",
+                        m -> ((ObjectNode) get(m, "Service", "web").path("metadata")).put("namespace", "default"))
+        ).map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("breakages")
+    void theGuardingPolicyReportsIt(Breakage b) {
+        Manifests m = new Manifests(new java.util.ArrayList<>(Kustomize.render(Repo.overlay(b.env()))));
+        assertThat(Policies.ALL.get(b.policy()).apply(m)).as("before breaking").isEmpty();
+        b.breakIt().accept(m);
+        assertThat(Policies.ALL.get(b.policy()).apply(m)).anySatisfy(v -> assertThat(v).contains(b.expected()));
+    }
+
+    @Test
+    void everyPolicyHasAtLeastOneBreakage() {
+        List<String> covered = breakages().map(a -> ((Breakage) a.get()[0]).policy()).distinct().toList();
+        assertThat(covered).containsExactlyInAnyOrderElementsOf(Policies.ALL.keySet());
+    }
+
+    static ObjectNode get(Manifests m, String kind, String name) {
+        return m.find(kind, name).orElseThrow(() -> new AssertionError(kind + "/" + name + " not rendered"));
+    }
+
+    static ObjectNode podSpec(Manifests m, String kind, String name) {
+        return (ObjectNode) get(m, kind, name).at("/spec/template/spec");
+    }
+
+    static ObjectNode container(Manifests m, String kind, String name) {
+        return (ObjectNode) podSpec(m, kind, name).path("containers").path(0);
+    }
+
+    static ObjectNode annotations(JsonNode o) {
+        return ((ObjectNode) o.path("metadata")).withObject("/annotations");
+    }
+
+    static void remove(Manifests m, String kind, String name) {
+        assertThat(m.objects.remove(get(m, kind, name))).isTrue();
+    }
+
+    static void setCollectorConfig(Manifests m, java.util.function.UnaryOperator<String> change) {
+        ObjectNode cm = m.ofKind("ConfigMap").filter(o -> Manifests.name(o).startsWith("otel-collector-config")).findFirst().orElseThrow();
+        String before = cm.path("data").path("config.yaml").asText();
+        String after = change.apply(before);
+        assertThat(after).as("the breakage must change the config").isNotEqualTo(before);
+        ((ObjectNode) cm.path("data")).put("config.yaml", after);
+    }
+}

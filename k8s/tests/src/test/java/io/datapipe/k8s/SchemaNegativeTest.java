@@ -1,0 +1,90 @@
+package io.datapipe.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** The schema validation can fail: broken objects of each family are rejected, and unknown kinds are never waved through. */
+class SchemaNegativeTest {
+
+    private static List<String> errorsAfter(String env, String kind, String name, Consumer<ObjectNode> breakIt) {
+        List<ObjectNode> objects = Kustomize.render(Repo.overlay(env));
+        ObjectNode target = objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText()) && name.equals(Manifests.name(o)))
+                .findFirst().orElseThrow();
+        breakIt.accept(target);
+        return SchemaValidator.errors(List.of(target));
+    }
+
+    @Test
+    void kubernetesDeploymentWithAStringPort() {
+        assertThat(errorsAfter("dev", "Deployment", "web",
+                d -> ((ObjectNode) d.at("/spec/template/spec/containers/0/ports/0")).put("containerPort", "eighty")))
+                .anySatisfy(e -> assertThat(e).startsWith("Deployment/web:").contains("containerPort"));
+    }
+
+    @Test
+    void gatewayApiRouteWithAnUnknownMethod() {
+        assertThat(errorsAfter("prd", "HTTPRoute", "datapipe",
+                r -> ((ObjectNode) r.at("/spec/rules/0/matches/0")).put("method", "FETCH")))
+                .anySatisfy(e -> assertThat(e).startsWith("HTTPRoute/datapipe:").contains("method"));
+    }
+
+    @Test
+    void argoRolloutsWithAWeightThatIsNotANumber() {
+        assertThat(errorsAfter("prd", "Rollout", "generator",
+                r -> ((ObjectNode) r.at("/spec/strategy/canary/steps/0")).put("setWeight", "twenty")))
+                .anySatisfy(e -> assertThat(e).startsWith("Rollout/generator:").contains("setWeight"));
+    }
+
+    @Test
+    void prometheusOperatorServiceMonitorWithoutEndpointsList() {
+        assertThat(errorsAfter("stg", "ServiceMonitor", "web",
+                s -> ((ObjectNode) s.path("spec")).put("endpoints", "http")))
+                .anySatisfy(e -> assertThat(e).startsWith("ServiceMonitor/web:").contains("endpoints"));
+    }
+
+    @Test
+    void externalSecretsWithoutASecretStore() {
+        assertThat(errorsAfter("prd", "ExternalSecret", "datapipe-db-web",
+                s -> ((ObjectNode) s.at("/spec/secretStoreRef")).put("kind", "VaultStore")))
+                .anySatisfy(e -> assertThat(e).startsWith("ExternalSecret/datapipe-db-web:").contains("kind"));
+    }
+
+    @Test
+    void rabbitmqQueueWithAMisspelledField() {
+        assertThat(errorsAfter("prd", "Queue", "datapipe-persister",
+                q -> ((ObjectNode) q.path("spec")).put("durible", true)))
+                .anySatisfy(e -> assertThat(e).startsWith("Queue/datapipe-persister:").contains("durible"));
+    }
+
+    @Test
+    void rabbitmqQuorumQueueThatIsNotDurable() {
+        assertThat(errorsAfter("dev", "Queue", "datapipe-persister-dlq",
+                q -> ((ObjectNode) q.path("spec")).put("durable", false)))
+                .anySatisfy(e -> assertThat(e).startsWith("Queue/datapipe-persister-dlq:").contains("durable"));
+    }
+
+    @Test
+    void rabbitmqReferenceToBothAClusterAndASecret() {
+        assertThat(errorsAfter("dev", "Binding", "datapipe-records-to-persister",
+                b -> ((ObjectNode) b.at("/spec/rabbitmqClusterReference")).putObject("connectionSecret").put("name", "x")))
+                .anySatisfy(e -> assertThat(e).startsWith("Binding/datapipe-records-to-persister:"));
+    }
+
+    @Test
+    void rabbitmqClusterWithAFieldOfAnotherKind() {
+        assertThat(errorsAfter("dev", "RabbitmqCluster", "datapipe-rabbitmq",
+                r -> ((ObjectNode) r.path("spec")).putObject("rabbitmqClusterReference").put("name", "x")))
+                .anySatisfy(e -> assertThat(e).contains("rabbitmqClusterReference"));
+    }
+
+    @Test
+    void anUnknownKindIsAnErrorNotAPass() {
+        assertThat(errorsAfter("dev", "Service", "web", s -> s.put("apiVersion", "example.com/v1").put("kind", "Widget")))
+                .containsExactly("Widget/web: no schema known for example.com/v1/Widget");
+    }
+}

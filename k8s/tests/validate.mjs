@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Offline schema validation of Kubernetes objects.
+//
+//   node validate.mjs [file.yaml ...]     (no file: reads YAML from stdin)
+//
+// Every object must match a schema, or it is reported as an error: an apiVersion/kind
+// this script does not know is a failure, never a silent pass.
+// - Kubernetes, Gateway API, Argo CD, Argo Rollouts, Prometheus operator and External
+//   Secrets: the `validate()` of the kubernetes-models classes (OpenAPI schemas of the
+//   upstream APIs and CRDs, compiled).
+// - RabbitMQ Cluster and Messaging Topology operators (no npm models): the JSON schemas
+//   vendored in ./schemas/rabbitmq.com, checked with ajv. They reject unknown fields.
+// Prints one JSON line per object ({index, apiVersion, kind, name, errors}) and exits 1
+// when any object has errors.
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseAllDocuments } from "yaml";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const modules = join(here, "node_modules");
+
+const MODEL_PACKAGES = [
+  "kubernetes-models",
+  "@kubernetes-models/gateway-api",
+  "@kubernetes-models/argo-cd",
+  "@kubernetes-models/argo-rollouts",
+  "@kubernetes-models/prometheus-operator",
+  "@kubernetes-models/external-secrets",
+];
+
+/**
+ * The model class of an apiVersion/kind, or undefined. Only the group/version modules that the
+ * input uses are imported (loading every model of every package takes seconds).
+ */
+const loaded = new Map();
+async function modelFor(apiVersion, kind) {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  if (!loaded.has(apiVersion)) {
+    const classes = new Map();
+    for (const pkg of MODEL_PACKAGES) {
+      const index = join(modules, pkg, group, version, "index.js");
+      if (!existsSync(index)) continue;
+      const mod = await import(pathToFileURL(index).href);
+      for (const cls of Object.values(mod)) {
+        if (typeof cls === "function" && cls.apiVersion === apiVersion && cls.kind) classes.set(cls.kind, cls);
+      }
+    }
+    loaded.set(apiVersion, classes);
+  }
+  return loaded.get(apiVersion).get(kind);
+}
+
+function loadRabbitmqSchemas() {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  const dir = join(here, "schemas", "rabbitmq.com");
+  const common = JSON.parse(readFileSync(join(dir, "_common.json"), "utf8"));
+  ajv.addSchema(common);
+  const validators = new Map();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
+    const schema = JSON.parse(readFileSync(join(dir, file), "utf8"));
+    validators.set(`rabbitmq.com/v1beta1/${file.replace(/\.json$/, "")}`, ajv.compile(schema));
+  }
+  return validators;
+}
+
+function readDocuments(files) {
+  const texts = files.length ? files.map((f) => readFileSync(f, "utf8")) : [readFileSync(0, "utf8")];
+  const objects = [];
+  for (const text of texts) {
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length) throw new Error(`YAML: ${doc.errors[0].message}`);
+      const value = doc.toJS();
+      if (value !== null && value !== undefined) objects.push(value);
+    }
+  }
+  return objects;
+}
+
+function ajvMessages(errors) {
+  return (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? `: ${e.params.additionalProperty}` : ""}`);
+}
+
+async function validateOne(obj, rabbitmq) {
+  const key = `${obj?.apiVersion}/${obj?.kind}`;
+  if (typeof obj !== "object" || !obj.apiVersion || !obj.kind) return ["not a Kubernetes object (apiVersion and kind are required)"];
+  if (!obj.metadata?.name) return ["metadata.name is required"];
+  const rabbit = rabbitmq.get(key);
+  if (rabbit) return rabbit(obj) ? [] : ajvMessages(rabbit.errors);
+  const Model = await modelFor(String(obj.apiVersion), String(obj.kind));
+  if (!Model) return [`no schema known for ${key}`];
+  try {
+    new Model(obj).validate();
+    return [];
+  } catch (e) {
+    return String(e.message ?? e).split("\n").filter(Boolean);
+  }
+}
+
+const rabbitmq = loadRabbitmqSchemas();
+let failed = 0;
+const objects = readDocuments(process.argv.slice(2));
+for (const [index, obj] of objects.entries()) {
+  const errors = await validateOne(obj, rabbitmq);
+  if (errors.length) failed++;
+  console.log(JSON.stringify({ index, apiVersion: obj?.apiVersion, kind: obj?.kind, name: obj?.metadata?.name, errors }));
+}
+process.exit(failed ? 1 : 0);
