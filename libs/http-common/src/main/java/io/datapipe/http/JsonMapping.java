@@ -1,0 +1,31 @@
+package io.datapipe.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ext.ContextResolver;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * The JSON mapping of response bodies: ISO-8601 instants, no nulls for absent values that are
+ * documented as optional.
+ */
+@Provider
+@ApplicationScoped
+public class JsonMapping implements ContextResolver<ObjectMapper> {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /** @return the shared mapper */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    @Override
+    public ObjectMapper getContext(Class<?> type) {
+        return MAPPER;
+    }
+}

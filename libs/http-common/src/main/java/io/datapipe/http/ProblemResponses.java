@@ -1,0 +1,49 @@
+package io.datapipe.http;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Renders problems as responses. The body is written here, as text, so that an error response never
+ * depends on content negotiation with the client.
+ */
+public final class ProblemResponses {
+
+    private static final ObjectMapper MAPPER = JsonMapping.mapper();
+
+    private ProblemResponses() {
+    }
+
+    /**
+     * A response carrying a problem.
+     *
+     * @param problem the problem
+     * @param headers extra headers
+     * @return the response
+     */
+    public static Response of(Problem problem, Map<String, String> headers) {
+        Response.ResponseBuilder response = Response.status(problem.status())
+                .type(Problem.MEDIA_TYPE)
+                .entity(json(problem));
+        headers.forEach(response::header);
+        return response.build();
+    }
+
+    /**
+     * The JSON text of a problem.
+     *
+     * @param problem the problem
+     * @return its JSON
+     */
+    public static String json(Problem problem) {
+        try {
+            return MAPPER.writeValueAsString(problem);
+        } catch (JsonProcessingException e) {
+            // A problem is plain strings and numbers; this cannot happen.
+            throw new IllegalStateException(e);
+        }
+    }
+}
