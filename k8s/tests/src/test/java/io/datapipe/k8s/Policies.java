@@ -45,6 +45,7 @@ final class Policies {
         ALL.put("serviceWiring", Policies::serviceWiring);
         ALL.put("serviceMonitors", Policies::serviceMonitors);
         ALL.put("collector", Policies::collector);
+        ALL.put("collectorRegion", Policies::collectorRegion);
         ALL.put("syncWaves", Policies::syncWaves);
         ALL.put("references", Policies::references);
         ALL.put("autoscaling", Policies::autoscaling);
@@ -582,12 +583,20 @@ final class Policies {
         if (!"${env:AWS_REGION}".equals(config.path("exporters").path("awsxray").path("region").asText())) {
             out.add("otel-collector: awsxray.region must come from ${env:AWS_REGION}");
         }
-        ObjectNode container = (ObjectNode) collector.get().podSpec().path("containers").path(0);
-        String region = m.environment(container).get("AWS_REGION");
-        if (region == null || !region.matches("[a-z]{2}(-gov)?-[a-z]+-\\d")) {
-            out.add("otel-collector: AWS_REGION is not configured (found " + region + ")");
-        }
         return out;
+    }
+
+    /** The X-Ray region is configured (per environment: never in the base or the chart's defaults). */
+    static List<String> collectorRegion(Manifests m) {
+        Optional<Workload> collector = m.workloads().stream().filter(w -> "otel-collector".equals(w.name())).findFirst();
+        if (collector.isEmpty()) {
+            return List.of("no otel-collector Deployment");
+        }
+        String region = m.environment((ObjectNode) collector.get().podSpec().path("containers").path(0)).get("AWS_REGION");
+        if (region == null || !region.matches("[a-z]{2}(-gov)?-[a-z]+-\\d")) {
+            return List.of("otel-collector: AWS_REGION is not configured (found " + region + ")");
+        }
+        return List.of();
     }
 
     private static List<String> texts(JsonNode array) {

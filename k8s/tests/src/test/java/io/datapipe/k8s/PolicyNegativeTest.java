@@ -110,7 +110,7 @@ class PolicyNegativeTest {
                         m -> setCollectorConfig(m, c -> c.replace("processors: [memory_limiter, batch]", "processors: [batch, memory_limiter]"))),
                 new Breakage("region hard-coded", "prd", "collector", "awsxray.region must come from ${env:AWS_REGION}",
                         m -> setCollectorConfig(m, c -> c.replace("region: ${env:AWS_REGION}", "region: us-east-1"))),
-                new Breakage("region missing", "stg", "collector", "AWS_REGION is not configured",
+                new Breakage("region missing", "stg", "collectorRegion", "AWS_REGION is not configured",
                         m -> m.objects.stream().filter(o -> Manifests.name(o).startsWith("otel-collector-env"))
                                 .forEach(o -> ((ObjectNode) o.path("data")).remove("AWS_REGION"))),
                 new Breakage("config after the services", "dev", "syncWaves", "is not before the services'",

@@ -1,0 +1,53 @@
+{{/* Labels of every object: name (given), part-of, component (given), and Helm's own. */}}
+{{- define "datapipe.labels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/part-of: datapipe
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{/* Pod labels: stable ones only, no chart version (a chart bump must not roll pods). */}}
+{{- define "datapipe.podLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/part-of: datapipe
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Argo CD sync wave: namespace-level config -3, topology -2/-1, services 0, routes 1. */}}
+{{- define "datapipe.wave" -}}
+argocd.argoproj.io/sync-wave: {{ . | quote }}
+{{- end }}
+
+{{/* A service image: registry/repository:tag, the tag defaulting to the chart's appVersion. Never latest. */}}
+{{- define "datapipe.image" -}}
+{{- $tag := .svc.image.tag | default .root.Chart.AppVersion -}}
+{{- if eq (toString $tag) "latest" }}{{ fail "image tag 'latest' is not allowed: set a version" }}{{ end -}}
+{{- if .root.Values.imageRegistry -}}
+{{ .root.Values.imageRegistry }}/{{ .svc.image.repository }}:{{ $tag }}
+{{- else -}}
+{{ .svc.image.repository }}:{{ $tag }}
+{{- end -}}
+{{- end }}
+
+{{/* The topology objects' way to the broker. */}}
+{{- define "datapipe.rabbitmqClusterReference" -}}
+rabbitmqClusterReference:
+{{- if .Values.rabbitmq.cluster.create }}
+  name: {{ .Values.rabbitmq.cluster.name }}
+{{- else }}
+  connectionSecret:
+    name: {{ .Values.rabbitmq.topology.connectionSecret }}
+{{- end }}
+{{- end }}
+
+{{/* DNS to the cluster resolver. */}}
+{{- define "datapipe.dnsPeer" -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: kube-system
+  podSelector:
+    matchLabels:
+      k8s-app: kube-dns
+{{- end }}

@@ -1,0 +1,158 @@
+package io.datapipe.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.datapipe.k8s.Manifests.Workload;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * charts/datapipe: lints, renders with its defaults and each environment's values, and
+ * what it renders passes the schemas and the policies of the Kustomize output - and says
+ * the same things as the Kustomize output where it matters.
+ */
+class HelmChartTest {
+
+    private static final Map<String, String> RENDERED = new ConcurrentHashMap<>();
+    /** The oldest Kubernetes the manifests are written for (the preStop sleep action is 1.30). */
+    static final String KUBE_VERSION = "1.30.0";
+
+    /** helm template, default values ("default") or values-<env>.yaml, into the environment's namespace. */
+    static Manifests render(String values) {
+        String text = RENDERED.computeIfAbsent(values, v -> {
+            var template = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withName("datapipe").withKubeVersion(KUBE_VERSION)
+                    .withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
+            if (!"default".equals(v)) {
+                template = template.withValuesFile(Repo.CHART.resolve("values-" + v + ".yaml"));
+            }
+            return template.call();
+        });
+        return new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(text))));
+    }
+
+    @Test
+    void lintsCleanInStrictMode() {
+        LintResult result = new Helm(Repo.CHART).lint().strict().call();
+        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "dev", "stg", "prd"})
+    void everyObjectMatchesItsSchema(String values) {
+        assertThat(SchemaValidator.errors(render(values).objects)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void everyPolicyHoldsForEachEnvironment(String env) {
+        assertThat(Policies.check(render(env))).isEmpty();
+    }
+
+    @Test
+    void theDefaultsHoldEveryPolicyButTheRegionWhichIsPerEnvironment() {
+        Map<String, List<String>> violations = Policies.check(render("default"));
+        assertThat(violations).containsOnlyKeys("collectorRegion");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void rendersTheSameObjectsAsTheOverlay(String env) {
+        Manifests helm = render(env);
+        Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
+        // Kustomize adds the Namespace and hashes ConfigMap names; Helm adds nothing else.
+        assertThat(ids(helm)).containsExactlyInAnyOrderElementsOf(ids(kustomize).stream()
+                .filter(id -> !id.startsWith("Namespace/")).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void podsAreConfiguredAsInTheOverlay(String env) {
+        Manifests helm = render(env);
+        Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
+        for (Workload k : kustomize.workloads()) {
+            Workload h = helm.workloads().stream().filter(w -> w.id().equals(k.id())).findFirst().orElseThrow();
+            JsonNode kc = k.podSpec().path("containers").path(0);
+            JsonNode hc = h.podSpec().path("containers").path(0);
+            assertThat(helm.environment((ObjectNode) hc)).as(k.id() + " environment").isEqualTo(kustomize.environment((ObjectNode) kc));
+            for (String field : List.of("image", "ports", "resources", "securityContext", "startupProbe", "livenessProbe", "readinessProbe", "lifecycle")) {
+                assertThat(hc.path(field)).as(k.id() + " " + field).isEqualTo(kc.path(field));
+            }
+            assertThat(new TreeMap<>(h.podLabels())).as(k.id() + " labels").isEqualTo(new TreeMap<>(k.podLabels()));
+            for (String field : List.of("securityContext", "terminationGracePeriodSeconds", "serviceAccountName")) {
+                assertThat(h.podSpec().path(field)).as(k.id() + " " + field).isEqualTo(k.podSpec().path(field));
+            }
+            assertThat(mounts(hc)).as(k.id() + " mounts").isEqualTo(mounts(kc));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void policiesRoutesRolloutsAndTopologyAreAsInTheOverlay(String env) {
+        Manifests helm = render(env);
+        Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
+        for (String kind : List.of("NetworkPolicy", "HTTPRoute", "Rollout", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor",
+                "AnalysisTemplate", "Queue", "Exchange", "Binding", "Permission", "User", "Vhost", "ExternalSecret", "PrometheusRule", "RabbitmqCluster")) {
+            kustomize.ofKind(kind).forEach(k -> {
+                ObjectNode h = helm.find(kind, Manifests.name(k)).orElseThrow(() -> new AssertionError(Manifests.id(k) + " not rendered by Helm"));
+                assertThat(h.path("spec")).as(env + " " + Manifests.id(k)).isEqualTo(k.path("spec"));
+                assertThat(Manifests.syncWave(h)).as(env + " " + Manifests.id(k) + " sync wave").isEqualTo(Manifests.syncWave(k));
+            });
+        }
+    }
+
+    @Test
+    void theChartsCopiesOfSharedFilesAreIdentical() {
+        assertThat(Yaml.read(Repo.CHART.resolve("files/otel-collector-config.yaml")))
+                .isEqualTo(Yaml.read(Repo.K8S.resolve("base/otel-collector/config.yaml")));
+        assertThat(Yaml.read(Repo.CHART.resolve("files/prometheusrule.yaml")))
+                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alarms/prometheusrule.yaml")));
+    }
+
+    @Test
+    void refusesTheLatestTag() {
+        assertThatThrownBy(() -> new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).set("services.web.image.tag", "latest").call())
+                .hasMessageContaining("image tag 'latest' is not allowed");
+    }
+
+    @Test
+    void refusesDevCredentialsAndExternalSecretsTogether() {
+        assertThatThrownBy(() -> new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withValuesFile(Repo.CHART.resolve("values-dev.yaml"))
+                .set("secrets.externalSecrets.enabled", true).call())
+                .hasMessageContaining("exclude each other");
+    }
+
+    @Test
+    void aBrokenValueIsCaughtByThePolicies() {
+        String text = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
+                .set("securityContext.readOnlyRootFilesystem", false).set("services.persister.terminationGracePeriodSeconds", 10).call();
+        Map<String, List<String>> violations = Policies.check(new Manifests(Yaml.documents(text)));
+        assertThat(violations).containsKeys("securityContext", "gracefulShutdown");
+    }
+
+    private static List<String> ids(Manifests m) {
+        return m.objects.stream().map(o -> Manifests.id(o).replaceFirst("^(ConfigMap/.+)-[a-z0-9]{10}$", "$1")).toList();
+    }
+
+    private static Map<String, String> mounts(JsonNode container) {
+        Map<String, String> mounts = new HashMap<>();
+        container.path("volumeMounts").forEach(v -> mounts.put(v.path("mountPath").asText(), v.path("name").asText()));
+        return mounts;
+    }
+
+    static Path chart() {
+        return Repo.CHART;
+    }
+}
