@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -37,6 +38,11 @@ public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplica
     @Override
     public Response toResponse(WebApplicationException exception) {
         Response original = exception.getResponse();
+        if (exception instanceof NotFoundException && uriInfo != null && uriInfo.getMatchedResources().isEmpty()) {
+            // No JAX-RS resource matches the path: leave Jersey's empty 404 alone, so that the server
+            // goes on to its other routes (/health, /metrics, /openapi).
+            return original;
+        }
         int status = original == null ? 500 : original.getStatus();
         String[] kind = KINDS.getOrDefault(status, new String[] {
                 "http-" + status, Response.Status.Family.familyOf(status).name(), "the request could not be served"});

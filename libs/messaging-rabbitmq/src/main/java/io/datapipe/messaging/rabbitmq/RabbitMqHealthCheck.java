@@ -6,6 +6,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 
 /**
  * Readiness of the RabbitMQ channels: up when every channel is connected. While a channel
@@ -19,7 +20,7 @@ public class RabbitMqHealthCheck implements HealthCheck {
     private final RabbitMqConnector connector;
 
     @Inject
-    RabbitMqHealthCheck(RabbitMqConnector connector) {
+    RabbitMqHealthCheck(@Connector(RabbitMqConnector.NAME) RabbitMqConnector connector) {
         this.connector = connector;
     }
 

@@ -1,0 +1,80 @@
+package io.datapipe.generator;
+
+import java.io.InputStream;
+
+import io.helidon.security.annotations.Authenticated;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+
+/**
+ * Records, write side.
+ * <ul>
+ *     <li>{@code POST /data} (role {@code data.write}): accepts one JSON object of at most 64 KiB as a
+ *     record of the caller, and answers {@code 202 Accepted} once the broker holds it.</li>
+ * </ul>
+ */
+@Path("/data")
+@ApplicationScoped
+@Authenticated
+@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer", bearerFormat = "JWT")
+@SecurityRequirement(name = "bearer")
+public class DataResource {
+
+    private final PayloadReader payloads;
+    private final RecordPublisher publisher;
+
+    @Inject
+    DataResource(PayloadReader payloads, RecordPublisher publisher) {
+        this.payloads = payloads;
+        this.publisher = publisher;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("data.write")
+    @Operation(summary = "Accept a record",
+               description = "Publishes one JSON object as a record of the caller; answers once the broker has confirmed it.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.OBJECT,
+                                                     example = "{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\"}")))
+    @APIResponse(responseCode = "202", description = "Accepted: the broker holds the record",
+                 headers = @Header(name = "Location", description = "/data/{id}"),
+                 content = @Content(schema = @Schema(implementation = AcceptedRecord.class)))
+    @APIResponse(responseCode = "400", description = "Not one well-formed JSON object within limits")
+    @APIResponse(responseCode = "401", description = "Missing or invalid bearer token")
+    @APIResponse(responseCode = "403", description = "The token lacks the data.write role")
+    @APIResponse(responseCode = "413", description = "Body larger than 64 KiB")
+    @APIResponse(responseCode = "415", description = "Body is not application/json")
+    @APIResponse(responseCode = "503", description = "The broker is unavailable; retry after Retry-After seconds")
+    public Response create(InputStream body,
+                           @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
+                           @Context SecurityContext security) {
+        ObjectNode payload = payloads.read(body, contentLength);
+        AcceptedRecord accepted = publisher.publish(security.getUserPrincipal().getName(), payload);
+        // A relative Location, as the brief specifies: behind the gateway the service's own host is not the client's.
+        return Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id()).build();
+    }
+}

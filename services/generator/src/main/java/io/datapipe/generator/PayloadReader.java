@@ -1,0 +1,76 @@
+package io.datapipe.generator;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import io.datapipe.contract.BoundedJson;
+import io.datapipe.contract.InvalidJsonException;
+import io.datapipe.contract.JsonLimits;
+import io.datapipe.http.ApiException;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Reads a record payload from a request body: at most {@code datapipe.generator.max-body-bytes}
+ * (64 KiB), one JSON object within the payload limits. Never reads more than the limit, whatever the
+ * client claims or sends.
+ */
+@ApplicationScoped
+public class PayloadReader {
+
+    private final int maxBytes;
+    private final BoundedJson json;
+
+    @Inject
+    PayloadReader(@ConfigProperty(name = "datapipe.generator.max-body-bytes", defaultValue = "65536") int maxBytes) {
+        this.maxBytes = maxBytes;
+        JsonLimits standard = JsonLimits.PAYLOAD;
+        this.json = new BoundedJson(new JsonLimits(maxBytes, standard.maxDepth(), standard.maxFields(),
+                                                   standard.maxStringLength()));
+    }
+
+    /**
+     * Reads and checks a payload.
+     *
+     * @param body          the request body
+     * @param contentLength the declared length, or {@code null}
+     * @return the payload
+     * @throws ApiException 413 when too large, 400 when not an acceptable JSON object
+     */
+    public ObjectNode read(InputStream body, String contentLength) {
+        if (declaredLength(contentLength) > maxBytes) {
+            throw ApiException.payloadTooLarge(maxBytes);
+        }
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(maxBytes + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("UNREADABLE_BODY", "the request body could not be read");
+        }
+        if (bytes.length > maxBytes) {
+            throw ApiException.payloadTooLarge(maxBytes);
+        }
+        try {
+            return json.parseObject(bytes);
+        } catch (InvalidJsonException e) {
+            if (e.reason() == InvalidJsonException.Reason.TOO_LARGE) {
+                throw ApiException.payloadTooLarge(maxBytes);
+            }
+            throw ApiException.badRequest(e.reason().name(), "the body must be one JSON object: " + e.getMessage());
+        }
+    }
+
+    private static long declaredLength(String contentLength) {
+        if (contentLength == null || contentLength.isBlank()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("INVALID_CONTENT_LENGTH", "the Content-Length header is not a number");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.datapipe.generator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordIds;
+import io.datapipe.contract.RecordMessage;
+import io.datapipe.http.ApiException;
+import io.datapipe.messaging.rabbitmq.OutgoingRabbitMqMessage;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * Publishes accepted records to the {@code records} channel and waits for the broker's confirm. A
+ * record is accepted only when the broker has it; otherwise the caller gets 503 with
+ * {@code Retry-After} and nothing is reported as accepted.
+ *
+ * <p>A 503 after a lost connection or a timeout does not prove the broker lacks the message: a retried
+ * POST may then store the payload twice under two ids. Clients that need exactly-once send an
+ * {@code Idempotency-Key}.
+ */
+@ApplicationScoped
+public class RecordPublisher {
+
+    private static final System.Logger LOGGER = System.getLogger(RecordPublisher.class.getName());
+
+    private final Emitter<byte[]> records;
+    private final RecordCodec codec = RecordCodec.standard();
+    private final Duration confirmTimeout;
+    private final Duration retryAfter;
+
+    @Inject
+    RecordPublisher(@Channel("records") Emitter<byte[]> records,
+                    @ConfigProperty(name = "datapipe.publish.confirm-timeout-ms", defaultValue = "5000") long confirmTimeoutMs,
+                    @ConfigProperty(name = "datapipe.publish.retry-after-seconds", defaultValue = "5") long retryAfterSeconds) {
+        this.records = records;
+        // The connector fails an unconfirmed message after the same timeout; wait a little longer so
+        // that its precise reason, not our own timeout, is what normally ends the wait.
+        this.confirmTimeout = Duration.ofMillis(confirmTimeoutMs + 1_000);
+        this.retryAfter = Duration.ofSeconds(retryAfterSeconds);
+    }
+
+    /**
+     * Publishes a record and waits for the broker to confirm it.
+     *
+     * @param userId  the caller
+     * @param payload the record payload
+     * @return what was accepted
+     * @throws ApiException 503 when the broker did not confirm
+     */
+    public AcceptedRecord publish(String userId, ObjectNode payload) {
+        RecordMessage record = new RecordMessage(RecordIds.next(), userId, payload,
+                                                 Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        try {
+            records.send(OutgoingRabbitMqMessage.builder(codec.encode(record))
+                                 .messageId(record.id().toString())
+                                 .contentType(RecordCodec.CONTENT_TYPE)
+                                 .header(RecordCodec.USER_ID_HEADER, userId)
+                                 .completing(confirmed)
+                                 .build());
+        } catch (IllegalStateException overflow) {
+            throw unavailable("too many records are waiting for the broker; try again shortly", overflow);
+        }
+        try {
+            confirmed.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw unavailable("the message broker did not accept the record", e.getCause());
+        } catch (TimeoutException e) {
+            throw unavailable("the message broker did not confirm the record in time", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("the request was interrupted while waiting for the broker", e);
+        }
+        return new AcceptedRecord(record.id(), userId, record.receivedAt());
+    }
+
+    private ApiException unavailable(String detail, Throwable cause) {
+        LOGGER.log(WARNING, () -> detail + ": " + cause);
+        return ApiException.serviceUnavailable(detail, retryAfter);
+    }
+}

@@ -1,0 +1,198 @@
+package io.datapipe.generator;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordMessage;
+import io.datapipe.testsupport.TestConfig;
+import io.datapipe.testsupport.TestRabbitMq;
+import io.datapipe.testsupport.TestTokens;
+import io.datapipe.testsupport.TestTopology;
+import io.helidon.microprofile.testing.junit5.Configuration;
+import io.helidon.microprofile.testing.junit5.HelidonTest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** POST /data through real HTTP, real signed tokens and a real broker. */
+@HelidonTest
+@Configuration(useExisting = true)
+class DataResourceTest {
+
+    private static final TestRabbitMq BROKER = TestRabbitMq.get();
+    private static final TestTokens TOKENS = TestTokens.get();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestTopology topology;
+
+    @Inject
+    private WebTarget target;
+
+    @BeforeAll
+    static void configure() {
+        topology = BROKER.topology("generator");
+        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
+        config.putAll(TOKENS.serviceConfig());
+        TestConfig.register(config);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        TestConfig.release();
+        topology.close();
+    }
+
+    @BeforeEach
+    void brokerIsReady() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> target.path("/health/ready").request().get().getStatus() == 200);
+        purge();
+    }
+
+    @Test
+    void acceptsARecordOnlyOnceTheBrokerHasItAndPublishesItAsTheContractSays() throws Exception {
+        Instant before = Instant.now().minusMillis(1);
+
+        Response response = post(TOKENS.token("alice", "data.write"), "{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\"}");
+
+        assertThat(response.getStatus()).isEqualTo(202);
+        JsonNode body = JSON.readTree(response.readEntity(String.class));
+        UUID id = UUID.fromString(body.get("id").asText());
+        assertThat(id.version()).isEqualTo(7);
+        assertThat(body.get("userId").asText()).isEqualTo("alice");
+        assertThat(Instant.parse(body.get("receivedAt").asText())).isAfter(before);
+        assertThat(response.getHeaderString("Location")).isEqualTo("/data/" + id);
+
+        // The 202 came after the confirm, so the message is already in the queue.
+        GetResponse message = take();
+        assertThat(message).as("message on the queue when the 202 arrived").isNotNull();
+        assertThat(message.getProps().getMessageId()).isEqualTo(id.toString());
+        assertThat(message.getProps().getContentType()).isEqualTo("application/json");
+        assertThat(message.getProps().getDeliveryMode()).isEqualTo(2);
+        assertThat(message.getProps().getHeaders().get("user-id").toString()).isEqualTo("alice");
+        RecordMessage record = RecordCodec.standard().decode(message.getBody());
+        assertThat(record.id()).isEqualTo(id);
+        assertThat(record.userId()).isEqualTo("alice");
+        assertThat(record.payload().toString()).isEqualTo("{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\"}");
+        assertThat(record.receivedAt()).isEqualTo(Instant.parse(body.get("receivedAt").asText()));
+    }
+
+    @Test
+    void refusesARequestWithoutAToken() {
+        Response response = target.path("/data").request()
+                .post(Entity.entity("{\"a\":1}", MediaType.APPLICATION_JSON));
+
+        assertProblem(response, 401);
+        assertThat(response.getHeaderString("WWW-Authenticate")).startsWith("Bearer");
+        assertNothingPublished();
+    }
+
+    @Test
+    void refusesABadSignatureAnExpiredTokenAndAlgNone() {
+        String stranger = TestTokens.stranger().token("alice", "data.write");
+        Instant now = Instant.now();
+        String expired = TOKENS.sign(TOKENS.builder("alice", "data.write")
+                                             .issueTime(now.minusSeconds(3600)).notBefore(now.minusSeconds(3600))
+                                             .expirationTime(now.minusSeconds(600)));
+        String none = TestTokens.raw("{\"alg\":\"none\"}", TestTokens.claimsJson("alice", "[\"data.write\"]"), "");
+
+        for (String token : new String[] {stranger, expired, none}) {
+            String problem = assertProblem(post(token, "{\"a\":1}"), 401);
+            assertThat(problem).doesNotContain(token);
+        }
+        assertNothingPublished();
+    }
+
+    @Test
+    void refusesATokenWithoutTheWriteRole() {
+        assertProblem(post(TOKENS.token("alice", "data.read"), "{\"a\":1}"), 403);
+        assertNothingPublished();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"a\":", "[1,2,3]", "\"text\"", "{\"a\":1}{\"b\":2}", "{\"a\":\"\\u0000\"}", ""})
+    void refusesABodyThatIsNotOneJsonObject(String body) {
+        assertProblem(post(TOKENS.token("alice", "data.write"), body), 400);
+        assertNothingPublished();
+    }
+
+    @Test
+    void refusesABodyOver64KiB() {
+        String big = "{\"a\":\"" + "x".repeat(65 * 1024) + "\"}";
+        Response response = post(TOKENS.token("alice", "data.write"), big);
+
+        assertProblem(response, 413);
+        assertNothingPublished();
+    }
+
+    @Test
+    void refusesAnotherMediaType() {
+        Response response = target.path("/data").request()
+                .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                .post(Entity.entity("{\"a\":1}", MediaType.TEXT_PLAIN));
+
+        assertProblem(response, 415);
+        assertNothingPublished();
+    }
+
+    @Test
+    void servesHealthMetricsAndOpenApi() {
+        assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
+        String ready = target.path("/health/ready").request().get(String.class);
+        assertThat(ready).contains("\"rabbitmq\"").contains("\"outgoing.records\":\"UP\"");
+        assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
+        assertThat(target.path("/openapi").request().get(String.class)).contains("/data");
+    }
+
+    private Response post(String token, String body) {
+        return target.path("/data").request()
+                .header("Authorization", "Bearer " + token)
+                .post(Entity.entity(body.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON));
+    }
+
+    private static String assertProblem(Response response, int status) {
+        assertThat(response.getStatus()).isEqualTo(status);
+        assertThat(response.getMediaType().toString()).isEqualTo("application/problem+json");
+        String body = response.readEntity(String.class);
+        assertThat(body).contains("\"status\":" + status).doesNotContain("Exception").doesNotContain("\tat ");
+        return body;
+    }
+
+    private static void assertNothingPublished() {
+        assertThat(BROKER.messageCount(topology.queue())).isZero();
+    }
+
+    private static GetResponse take() throws Exception {
+        try (Connection connection = BROKER.connect("test-take"); Channel channel = connection.createChannel()) {
+            return channel.basicGet(topology.queue(), true);
+        }
+    }
+
+    private static void purge() {
+        try (Connection connection = BROKER.connect("test-purge"); Channel channel = connection.createChannel()) {
+            channel.queuePurge(topology.queue());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
