@@ -10,6 +10,9 @@
 //   upstream APIs and CRDs, compiled).
 // - RabbitMQ Cluster and Messaging Topology operators (no npm models): the JSON schemas
 //   vendored in ./schemas/rabbitmq.com, checked with ajv. They reject unknown fields.
+// - Every object with a model is also type-checked, as an object literal, against the
+//   model's TypeScript interface (tsc's excess-property check): a misspelled or
+//   misplaced field, which the OpenAPI schemas let through, is an error too.
 // Prints one JSON line per object ({index, apiVersion, kind, name, errors}) and exits 1
 // when any object has errors.
 import { readFileSync, readdirSync, existsSync } from "node:fs";
@@ -17,6 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseAllDocuments } from "yaml";
 import Ajv from "ajv";
+import ts from "typescript";
 import addFormats from "ajv-formats";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +40,8 @@ const MODEL_PACKAGES = [
  * input uses are imported (loading every model of every package takes seconds).
  */
 const loaded = new Map();
+/** apiVersion/kind -> the module specifier of the model's .d.ts, for the strict check. */
+const typeModules = new Map();
 async function modelFor(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   if (!loaded.has(apiVersion)) {
@@ -45,7 +51,10 @@ async function modelFor(apiVersion, kind) {
       if (!existsSync(index)) continue;
       const mod = await import(pathToFileURL(index).href);
       for (const cls of Object.values(mod)) {
-        if (typeof cls === "function" && cls.apiVersion === apiVersion && cls.kind) classes.set(cls.kind, cls);
+        if (typeof cls === "function" && cls.apiVersion === apiVersion && cls.kind) {
+          classes.set(cls.kind, cls);
+          typeModules.set(`${apiVersion}/${cls.kind}`, [pkg, group, version, cls.kind].filter(Boolean).join("/"));
+        }
       }
     }
     loaded.set(apiVersion, classes);
@@ -100,11 +109,45 @@ async function validateOne(obj, rabbitmq) {
   }
 }
 
+/**
+ * tsc over one virtual file per object: `const o: I<Kind> = <object>;`. Returns the
+ * diagnostics per object index. Unknown fields surface as TS2353/TS2561 (excess property).
+ */
+function strictErrors(objects) {
+  const dir = join(here, "__objects__");
+  const files = new Map();
+  objects.forEach((obj, index) => {
+    const module = typeModules.get(`${obj?.apiVersion}/${obj?.kind}`);
+    if (!module) return;
+    const source = `import type { I${obj.kind} } from "${module}";\nexport const o: I${obj.kind} = ${JSON.stringify(obj)};\n`;
+    files.set(join(dir, `object${index}.ts`), { index, source });
+  });
+  if (files.size === 0) return new Map();
+  const options = { noEmit: true, strict: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [] };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, language, ...rest) => files.has(name) ? ts.createSourceFile(name, files.get(name).source, language) : getSourceFile.call(host, name, language, ...rest);
+  host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
+  host.readFile = (name) => files.get(name)?.source ?? readFile.call(host, name);
+  const program = ts.createProgram([...files.keys()], options, host);
+  const errors = new Map();
+  for (const d of ts.getPreEmitDiagnostics(program)) {
+    const file = d.file && files.get(d.file.fileName);
+    const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
+    if (!file) throw new Error(`type check: ${message}`);
+    errors.set(file.index, [...(errors.get(file.index) ?? []), `strict: ${message.replace(/"/g, "")}`]);
+  }
+  return errors;
+}
+
 const rabbitmq = loadRabbitmqSchemas();
 let failed = 0;
 const objects = readDocuments(process.argv.slice(2));
+const results = [];
+for (const obj of objects) results.push(await validateOne(obj, rabbitmq));
+const strict = strictErrors(objects);
 for (const [index, obj] of objects.entries()) {
-  const errors = await validateOne(obj, rabbitmq);
+  const errors = [...results[index], ...(strict.get(index) ?? [])];
   if (errors.length) failed++;
   console.log(JSON.stringify({ index, apiVersion: obj?.apiVersion, kind: obj?.kind, name: obj?.metadata?.name, errors }));
 }

@@ -83,6 +83,20 @@ class SchemaNegativeTest {
     }
 
     @Test
+    void aMisspelledFieldThatTheOpenApiSchemaAllowsIsCaughtByTheStrictCheck() {
+        assertThat(errorsAfter("prd", "Deployment", "web",
+                d -> ((ObjectNode) d.at("/spec/template/spec/containers/0")).set("readinesProbe", d.at("/spec/template/spec/containers/0/readinessProbe"))))
+                .containsExactly("Deployment/web: strict: Object literal may only specify known properties, and 'readinesProbe' does not exist in type 'IContainer'.");
+    }
+
+    @Test
+    void aFieldAtTheWrongLevelOfACustomResourceIsCaughtByTheStrictCheck() {
+        assertThat(errorsAfter("stg", "Rollout", "generator",
+                r -> ((ObjectNode) r.path("spec")).set("steps", r.at("/spec/strategy/canary/steps"))))
+                .anySatisfy(e -> assertThat(e).startsWith("Rollout/generator: strict:").contains("'steps' does not exist in type"));
+    }
+
+    @Test
     void anUnknownKindIsAnErrorNotAPass() {
         assertThat(errorsAfter("dev", "Service", "web", s -> s.put("apiVersion", "example.com/v1").put("kind", "Widget")))
                 .containsExactly("Widget/web: no schema known for example.com/v1/Widget");
