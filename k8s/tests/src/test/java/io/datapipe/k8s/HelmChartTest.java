@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.datapipe.k8s.Manifests.Workload;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -150,9 +149,5 @@ class HelmChartTest {
         Map<String, String> mounts = new HashMap<>();
         container.path("volumeMounts").forEach(v -> mounts.put(v.path("mountPath").asText(), v.path("name").asText()));
         return mounts;
-    }
-
-    static Path chart() {
-        return Repo.CHART;
     }
 }

@@ -3,7 +3,6 @@ package io.datapipe.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datapipe.k8s.Manifests.Workload;
 import java.util.List;
 import java.util.Map;
@@ -158,9 +157,5 @@ class OverlayTest {
                 .map(env -> render(env).ofKind("ConfigMap").filter(c -> Manifests.name(c).startsWith("datapipe-postgres"))
                         .findFirst().orElseThrow().path("data").path("DATAPIPE_DB_URL").asText()).toList();
         assertThat(dbs).doesNotHaveDuplicates();
-    }
-
-    static List<ObjectNode> objects(String env) {
-        return render(env).objects;
     }
 }

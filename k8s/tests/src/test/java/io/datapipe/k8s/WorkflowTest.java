@@ -144,7 +144,7 @@ class WorkflowTest {
                 .replace("actions/checkout@v4", "actions/checkout@main")
                 .replace("role-to-assume: ${{ vars.AWS_ROLE_ARN }}", "aws-access-key-id: ${{ secrets.KEY }}")
                 .replace("permissions:\n  contents: read\n\nconcurrency", "concurrency");
-        List<String> found = violations((ObjectNode) Yaml.documents(text).getFirst(), text);
+        List<String> found = violations(Yaml.documents(text).getFirst(), text);
         assertThat(found).anySatisfy(v -> assertThat(v).contains("actions/checkout@main"))
                 .anySatisfy(v -> assertThat(v).contains("long-lived AWS keys"))
                 .anySatisfy(v -> assertThat(v).contains("without role-to-assume"))
