@@ -9,6 +9,7 @@ import jakarta.persistence.AccessType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.NamedNativeQuery;
 import jakarta.persistence.NamedQueries;
 import jakarta.persistence.NamedQuery;
 import jakarta.persistence.Table;
@@ -32,11 +33,13 @@ import org.hibernate.type.SqlTypes;
         @NamedQuery(name = DataRecord.FIRST_PAGE,
                 query = "SELECT r FROM DataRecord r WHERE r.userId = :userId"
                         + " ORDER BY r.receivedAt DESC, r.id DESC"),
-        @NamedQuery(name = DataRecord.PAGE_AFTER,
-                query = "SELECT r FROM DataRecord r WHERE r.userId = :userId"
-                        + " AND (r.receivedAt, r.id) < (:receivedAt, :id)"
-                        + " ORDER BY r.receivedAt DESC, r.id DESC")
 })
+// Native because the row comparison is what lets PostgreSQL start the index scan at the cursor;
+// the equivalent OR of two comparisons would scan every newer row of the user first.
+@NamedNativeQuery(name = DataRecord.PAGE_AFTER, resultClass = DataRecord.class,
+        query = "SELECT * FROM data_record WHERE user_id = :userId"
+                + " AND (received_at, id) < (:receivedAt, :id)"
+                + " ORDER BY received_at DESC, id DESC")
 public class DataRecord {
 
     /** One record by id, only if it belongs to the user: {@code :id}, {@code :userId}. */

@@ -1,13 +1,9 @@
 package io.datapipe.store;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-
-import javax.sql.DataSource;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.inject.Named;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -20,31 +16,17 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class DatabaseHealthCheck implements HealthCheck {
 
-    private final DataSource dataSource;
+    private final DatabaseProbe probe;
 
     @Inject
-    DatabaseHealthCheck(@Named("datapipe") DataSource dataSource) {
-        this.dataSource = dataSource;
+    DatabaseHealthCheck(DatabaseProbe probe) {
+        this.probe = probe;
     }
 
     @Override
     public HealthCheckResponse call() {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean valid = connection.isValid(2);
-            return HealthCheckResponse.named("database").status(valid).build();
-        } catch (SQLException e) {
-            return HealthCheckResponse.named("database").down()
-                    .withData("error", e.getClass().getSimpleName() + ": " + e.getMessage())
-                    .build();
-        }
-    }
-
-    /**
-     * Whether the database answers now, for code that must tell a failing record from a failing database.
-     *
-     * @return {@code true} when a connection answers
-     */
-    public boolean isReachable() {
-        return call().getStatus() == HealthCheckResponse.Status.UP;
+        Optional<String> problem = probe.problem();
+        return problem.map(error -> HealthCheckResponse.named("database").down().withData("error", error).build())
+                .orElseGet(() -> HealthCheckResponse.named("database").up().build());
     }
 }

@@ -12,13 +12,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
-import static jakarta.interceptor.Interceptor.Priority.PLATFORM_BEFORE;
+import static jakarta.interceptor.Interceptor.Priority.APPLICATION;
 import static java.lang.System.Logger.Level.INFO;
 
 /**
  * Brings the schema up to date with the Flyway migrations in {@code db/migration} when
- * {@code datapipe.db.migrate} is true. It runs as soon as the application starts, before messaging
- * connects, so nothing is consumed into a table that does not exist yet. Flyway takes a database lock,
+ * {@code datapipe.db.migrate} is true. It runs when the application starts, after the platform's own
+ * set-up (metrics, which the pool reports to) and before the server and messaging start, so nothing is
+ * consumed into a table that does not exist yet. Flyway takes a database lock,
  * so several replicas starting together migrate once.
  */
 @ApplicationScoped
@@ -36,7 +37,7 @@ public class SchemaMigration {
         this.migrate = migrate;
     }
 
-    void onStart(@Observes @Priority(PLATFORM_BEFORE) @Initialized(ApplicationScoped.class) Object event) {
+    void onStart(@Observes @Priority(APPLICATION) @Initialized(ApplicationScoped.class) Object event) {
         if (!migrate) {
             return;
         }

@@ -1,0 +1,204 @@
+package io.datapipe.persister;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.datapipe.contract.InvalidJsonException;
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordMessage;
+import io.datapipe.messaging.rabbitmq.DeadLetterException;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * Turns the stream of record messages into database batches and settles every message by what
+ * happened to its record:
+ * <ol>
+ *     <li>a message that is not a valid record (not JSON, wrong schema) is dead-lettered at once;</li>
+ *     <li>valid records collect into a batch until it holds {@code batchSize} records or its first
+ *     record has waited {@code maxWait};</li>
+ *     <li>one writer thread stores each batch in one transaction ({@link RecordStore}), then acknowledges
+ *     its messages, and dead-letters the records the database refused for good.</li>
+ * </ol>
+ * A message is acknowledged only after its record is committed. Demand is a window of
+ * {@code window} messages: the subscriber asks for one more each time one is settled.
+ *
+ * <p>When the stream completes (shutdown), the open batch is written and every batch in flight is
+ * settled before this subscriber returns, so a rolling update redelivers nothing that was stored.
+ */
+final class RecordBatcher implements Subscriber<Message<byte[]>> {
+
+    private static final System.Logger LOGGER = System.getLogger(RecordBatcher.class.getName());
+
+    private final RecordCodec codec = RecordCodec.standard();
+    private final RecordStore store;
+    private final int batchSize;
+    private final Duration maxWait;
+    private final int window;
+    private final Duration drainTimeout;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(named("datapipe-persister-writer"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("datapipe-persister-timer"));
+    private final Object lock = new Object();
+    private List<Pending> batch = new ArrayList<>();
+    private ScheduledFuture<?> flushTimer;
+    private volatile Subscription subscription;
+
+    /** A decoded record and the message that carried it. */
+    private record Pending(Message<byte[]> message, RecordMessage record) {
+    }
+
+    RecordBatcher(RecordStore store, int batchSize, Duration maxWait, int window, Duration drainTimeout) {
+        if (batchSize <= 0 || window < batchSize) {
+            throw new IllegalArgumentException("batch size must be positive and at most the window (prefetch)");
+        }
+        this.store = store;
+        this.batchSize = batchSize;
+        this.maxWait = maxWait;
+        this.window = window;
+        this.drainTimeout = drainTimeout;
+    }
+
+    @Override
+    public void onSubscribe(Subscription subscription) {
+        this.subscription = subscription;
+        subscription.request(window);
+    }
+
+    @Override
+    public void onNext(Message<byte[]> message) {
+        RecordMessage record;
+        try {
+            record = codec.decode(message.getPayload());
+        } catch (InvalidJsonException e) {
+            LOGGER.log(WARNING, () -> "dead-lettering a message that is not a valid record (" + e.reason() + "): "
+                    + e.getMessage());
+            message.nack(new DeadLetterException("not a valid record (" + e.reason() + "): " + e.getMessage(), e));
+            subscription.request(1);
+            return;
+        }
+        List<Pending> full = null;
+        synchronized (lock) {
+            batch.add(new Pending(message, record));
+            if (batch.size() >= batchSize) {
+                full = takeBatch();
+            } else if (batch.size() == 1) {
+                flushTimer = timer.schedule(this::flushDue, maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        if (full != null) {
+            submit(full);
+        }
+    }
+
+    private void flushDue() {
+        List<Pending> due;
+        synchronized (lock) {
+            due = takeBatch();
+        }
+        if (!due.isEmpty()) {
+            submit(due);
+        }
+    }
+
+    /** Takes the open batch; callers hold {@link #lock}. */
+    private List<Pending> takeBatch() {
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+        List<Pending> taken = batch;
+        batch = new ArrayList<>();
+        return taken;
+    }
+
+    private void submit(List<Pending> pending) {
+        writer.execute(() -> write(pending));
+    }
+
+    private void write(List<Pending> pending) {
+        // The same record can arrive twice in one batch (a redelivery next to a stale copy): store it once.
+        Map<UUID, RecordMessage> distinct = new LinkedHashMap<>();
+        pending.forEach(p -> distinct.putIfAbsent(p.record().id(), p.record()));
+        Map<UUID, String> refused;
+        try {
+            refused = store.store(List.copyOf(distinct.values()));
+        } catch (RuntimeException e) {
+            // Interrupted while waiting for the database (shutdown): leave the messages unacknowledged,
+            // the broker delivers them again.
+            LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
+            return;
+        }
+        for (Pending p : pending) {
+            String reason = refused.get(p.record().id());
+            if (reason == null) {
+                p.message().ack();
+            } else {
+                p.message().nack(new DeadLetterException("refused by the database: " + reason));
+            }
+        }
+        LOGGER.log(DEBUG, () -> "stored a batch of " + pending.size());
+        Subscription current = subscription;
+        if (current != null) {
+            current.request(pending.size());
+        }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+        LOGGER.log(WARNING, "the record stream failed; storing what is held", throwable);
+        drain();
+    }
+
+    @Override
+    public void onComplete() {
+        drain();
+    }
+
+    /** Writes the open batch and waits until every batch in flight is settled. */
+    private void drain() {
+        List<Pending> last;
+        synchronized (lock) {
+            last = takeBatch();
+        }
+        if (!last.isEmpty()) {
+            submit(last);
+        }
+        writer.shutdown();
+        timer.shutdownNow();
+        try {
+            if (writer.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOGGER.log(INFO, "record stream complete; every batch in flight is stored and acknowledged");
+            } else {
+                LOGGER.log(WARNING, "batches still in flight after " + drainTimeout.toMillis()
+                        + " ms; their messages go back to the broker");
+                writer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            writer.shutdownNow();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,179 @@
+package io.datapipe.persister;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.datapipe.contract.BoundedJson;
+import io.datapipe.contract.JsonLimits;
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordIds;
+import io.datapipe.contract.RecordMessage;
+import io.datapipe.testsupport.TestConfig;
+import io.datapipe.testsupport.TestDatabase;
+import io.datapipe.testsupport.TestPostgres;
+import io.datapipe.testsupport.TestRabbitMq;
+import io.datapipe.testsupport.TestTopology;
+import io.helidon.microprofile.testing.junit5.Configuration;
+import io.helidon.microprofile.testing.junit5.HelidonTest;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.client.WebTarget;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The persister in process, against a real broker and a real database of its own. */
+@HelidonTest
+@Configuration(useExisting = true)
+class RecordConsumerTest {
+
+    private static final TestRabbitMq BROKER = TestRabbitMq.get();
+    private static final RecordCodec CODEC = RecordCodec.standard();
+    private static TestTopology topology;
+    private static TestDatabase database;
+
+    @Inject
+    private WebTarget target;
+
+    @BeforeAll
+    static void configure() {
+        topology = BROKER.topology("persister");
+        database = TestPostgres.get().createDatabase("persister");
+        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
+        config.putAll(database.serviceConfig());
+        config.put("datapipe.persister.batch-size", "50");
+        config.put("datapipe.persister.prefetch", "200");
+        TestConfig.register(config);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        TestConfig.release();
+        topology.close();
+        database.close();
+    }
+
+    @BeforeEach
+    void ready() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> target.path("/health/ready").request().get().getStatus() == 200);
+    }
+
+    @Test
+    void storesEveryRecordOnceAndAcknowledgesItOnlyAfterTheCommit() throws Exception {
+        List<RecordMessage> records = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            records.add(record("user-" + (i % 7), "{\"n\":" + i + "}"));
+        }
+        publish(records);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(records) == 1_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> BROKER.messageCount(topology.queue()) == 0);
+
+        RecordMessage first = records.get(0);
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT user_id, payload::text, received_at, persisted_at FROM data_record"
+                                                            + " WHERE id = '" + first.id() + "'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getString(1)).isEqualTo(first.userId());
+            assertThat(row.getString(2)).isEqualTo("{\"n\": 0}");
+            assertThat(row.getTimestamp(3).toInstant()).isEqualTo(first.receivedAt());
+            assertThat(row.getTimestamp(4).toInstant()).isAfterOrEqualTo(first.receivedAt());
+        }
+    }
+
+    @Test
+    void storesARedeliveredRecordOnce() throws Exception {
+        RecordMessage record = record("alice", "{\"twice\":true}");
+
+        publish(List.of(record, record, record));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> BROKER.messageCount(topology.queue()) == 0
+                && count(List.of(record)) == 1);
+        assertThat(rows(record.id())).isEqualTo(1);
+    }
+
+    @Test
+    void deadLettersWhatIsNotARecordAndStoresItsNeighbours() throws Exception {
+        RecordMessage before = record("alice", "{\"before\":1}");
+        RecordMessage after = record("alice", "{\"after\":1}");
+        try (com.rabbitmq.client.Connection connection = BROKER.connect("test-publish");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            publish(channel, CODEC.encode(before), before.id().toString());
+            publish(channel, "not json".getBytes(StandardCharsets.UTF_8), "poison-1");
+            publish(channel, "{\"id\":\"x\",\"userId\":\"alice\",\"payload\":{},\"receivedAt\":\"2026-01-01T00:00:00Z\"}"
+                    .getBytes(StandardCharsets.UTF_8), "poison-2");
+            publish(channel, CODEC.encode(after), after.id().toString());
+            channel.waitForConfirmsOrDie(10_000);
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> BROKER.messageCount(topology.deadLetterQueue()) == 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(List.of(before, after)) == 2);
+        assertThat(BROKER.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
+    void reportsTheBrokerAndTheDatabaseInReadiness() {
+        String ready = target.path("/health/ready").request().get(String.class);
+        assertThat(ready).contains("\"rabbitmq\"").contains("\"incoming.records\":\"UP\"").contains("\"database\"");
+    }
+
+    private static RecordMessage record(String user, String payload) throws Exception {
+        return new RecordMessage(RecordIds.next(), user,
+                                 new BoundedJson(JsonLimits.PAYLOAD).parseObject(payload.getBytes(StandardCharsets.UTF_8)),
+                                 Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    private static void publish(List<RecordMessage> records) throws Exception {
+        try (com.rabbitmq.client.Connection connection = BROKER.connect("test-publish");
+             Channel channel = connection.createChannel()) {
+            channel.confirmSelect();
+            for (RecordMessage record : records) {
+                publish(channel, CODEC.encode(record), record.id().toString());
+            }
+            channel.waitForConfirmsOrDie(30_000);
+        }
+    }
+
+    private static void publish(Channel channel, byte[] body, String messageId) throws Exception {
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                .deliveryMode(2).contentType("application/json").messageId(messageId).build();
+        channel.basicPublish(topology.exchange(), topology.routingKey(), true, properties, body);
+    }
+
+    private static int count(List<RecordMessage> records) throws Exception {
+        StringBuilder ids = new StringBuilder();
+        for (RecordMessage record : records) {
+            ids.append(ids.isEmpty() ? "" : ",").append('\'').append(record.id()).append('\'');
+        }
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT count(*) FROM data_record WHERE id IN (" + ids + ")")) {
+            result.next();
+            return result.getInt(1);
+        }
+    }
+
+    private static int rows(UUID id) throws Exception {
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT count(*) FROM data_record WHERE id = '" + id + "'")) {
+            result.next();
+            return result.getInt(1);
+        }
+    }
+}
