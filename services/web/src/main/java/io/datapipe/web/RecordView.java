@@ -1,0 +1,28 @@
+package io.datapipe.web;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import io.datapipe.store.DataRecord;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/**
+ * One record as the API shows it.
+ *
+ * @param id          the record id
+ * @param payload     the JSON object that was posted
+ * @param receivedAt  when the generator accepted it
+ * @param persistedAt when the persister stored it
+ */
+public record RecordView(UUID id,
+                         @JsonRawValue @Schema(type = SchemaType.OBJECT) String payload,
+                         Instant receivedAt,
+                         Instant persistedAt) {
+
+    static RecordView of(DataRecord record) {
+        return new RecordView(record.id(), record.payload(), record.receivedAt(), record.persistedAt());
+    }
+}

@@ -1,0 +1,213 @@
+package io.datapipe.web;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.datapipe.contract.RecordIds;
+import io.datapipe.testsupport.TestConfig;
+import io.datapipe.testsupport.TestDatabase;
+import io.datapipe.testsupport.TestPostgres;
+import io.datapipe.testsupport.TestTokens;
+import io.helidon.microprofile.testing.junit5.Configuration;
+import io.helidon.microprofile.testing.junit5.HelidonTest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** GET /data through real HTTP and real signed tokens, against a real database of its own. */
+@HelidonTest
+@Configuration(useExisting = true)
+class DataResourceTest {
+
+    private static final TestTokens TOKENS = TestTokens.get();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int ALICE_RECORDS = 23;
+    private static TestDatabase database;
+    private static final List<UUID> ALICE_NEWEST_FIRST = new ArrayList<>();
+    private static UUID bobsRecord;
+
+    @Inject
+    private WebTarget target;
+
+    @BeforeAll
+    static void configure() {
+        database = TestPostgres.get().createDatabase("web");
+        Map<String, String> config = new HashMap<>(database.serviceConfig());
+        config.putAll(TOKENS.serviceConfig());
+        // The test database starts empty: let web bring the schema up this once.
+        config.put("datapipe.db.migrate", "true");
+        config.put("datapipe.web.cursor-secret", "a-cursor-secret-for-tests-of-32-bytes+");
+        TestConfig.register(config);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        TestConfig.release();
+        database.close();
+    }
+
+    @BeforeEach
+    void seed() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> target.path("/health/ready").request().get().getStatus() == 200);
+        if (!ALICE_NEWEST_FIRST.isEmpty()) {
+            return;
+        }
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(3600);
+        try (Connection connection = database.connect();
+             PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO data_record (id, user_id, payload, received_at) VALUES (?, ?, CAST(? AS jsonb), ?)")) {
+            for (int i = 0; i < ALICE_RECORDS; i++) {
+                UUID id = RecordIds.next();
+                // Three records share each timestamp, so the id has to break ties.
+                insert(insert, id, "alice", "{\"n\":" + i + "}", base.plusMillis(i / 3));
+                ALICE_NEWEST_FIRST.add(0, id);
+            }
+            bobsRecord = RecordIds.next();
+            insert(insert, bobsRecord, "bob", "{\"secret\":\"bob's\"}", base.plusSeconds(10));
+        }
+    }
+
+    @Test
+    void listsTheCallersRecordsNewestFirstAcrossPagesExactlyOnce() throws Exception {
+        List<UUID> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            WebTarget page = target.path("/data").queryParam("limit", 5);
+            if (cursor != null) {
+                page = page.queryParam("cursor", cursor);
+            }
+            JsonNode body = JSON.readTree(get(page, TOKENS.token("alice", "data.read")).readEntity(String.class));
+            for (JsonNode item : body.get("items")) {
+                seen.add(UUID.fromString(item.get("id").asText()));
+                assertThat(item.get("payload").isObject()).isTrue();
+                assertThat(item.get("receivedAt").asText()).endsWith("Z");
+                assertThat(item.get("persistedAt").asText()).endsWith("Z");
+            }
+            cursor = body.get("nextCursor").isNull() ? null : body.get("nextCursor").asText();
+            pages++;
+        } while (cursor != null);
+
+        assertThat(pages).isEqualTo(5);
+        assertThat(seen).containsExactlyElementsOf(ALICE_NEWEST_FIRST);
+    }
+
+    @Test
+    void servesTheDefaultPageSizeAndOneRecord() throws Exception {
+        JsonNode list = JSON.readTree(get(target.path("/data"), TOKENS.token("alice", "data.read")).readEntity(String.class));
+        assertThat(list.get("items")).hasSize(ALICE_RECORDS);
+        assertThat(list.get("nextCursor").isNull()).isTrue();
+
+        UUID newest = ALICE_NEWEST_FIRST.get(0);
+        Response one = get(target.path("/data/" + newest), TOKENS.token("alice", "data.read"));
+        assertThat(one.getStatus()).isEqualTo(200);
+        JsonNode record = JSON.readTree(one.readEntity(String.class));
+        assertThat(record.get("id").asText()).isEqualTo(newest.toString());
+        assertThat(record.get("payload").get("n").asInt()).isEqualTo(ALICE_RECORDS - 1);
+    }
+
+    @Test
+    void neverShowsOneUsersRecordsToAnother() throws Exception {
+        String bob = TOKENS.token("bob", "data.read");
+        JsonNode bobsList = JSON.readTree(get(target.path("/data"), bob).readEntity(String.class));
+        assertThat(bobsList.get("items")).hasSize(1);
+        assertThat(bobsList.get("items").get(0).get("id").asText()).isEqualTo(bobsRecord.toString());
+
+        // Alice's record by id: 404, exactly as for an id that does not exist.
+        assertProblem(get(target.path("/data/" + ALICE_NEWEST_FIRST.get(0)), bob), 404);
+        assertProblem(get(target.path("/data/" + RecordIds.next()), bob), 404);
+        assertProblem(get(target.path("/data/" + bobsRecord), TOKENS.token("alice", "data.read")), 404);
+
+        // Alice's cursor in Bob's hands: refused, not a window into Alice's records.
+        JsonNode alicePage = JSON.readTree(get(target.path("/data").queryParam("limit", 5), TOKENS.token("alice", "data.read"))
+                                                   .readEntity(String.class));
+        String alicesCursor = alicePage.get("nextCursor").asText();
+        assertProblem(get(target.path("/data").queryParam("cursor", alicesCursor), bob), 400);
+
+        // Query parameters that other APIs honour change nothing here.
+        JsonNode sneaky = JSON.readTree(get(target.path("/data").queryParam("userId", "alice").queryParam("user", "alice"),
+                                            bob).readEntity(String.class));
+        assertThat(sneaky.get("items")).hasSize(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not-a-cursor", "AQAGYUwsLeUwAaIfycYefCu_faZ7XDt3x20mqTOmWYHun2uaQhloFbk", "", "%00"})
+    void refusesACursorItDidNotIssue(String cursor) {
+        assertProblem(get(target.path("/data").queryParam("cursor", cursor), TOKENS.token("alice", "data.read")), 400);
+    }
+
+    @Test
+    void refusesATamperedCursor() throws Exception {
+        JsonNode page = JSON.readTree(get(target.path("/data").queryParam("limit", 5), TOKENS.token("alice", "data.read"))
+                                              .readEntity(String.class));
+        char[] cursor = page.get("nextCursor").asText().toCharArray();
+        cursor[5] = cursor[5] == 'A' ? 'B' : 'A';
+        assertProblem(get(target.path("/data").queryParam("cursor", new String(cursor)), TOKENS.token("alice", "data.read")), 400);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "501", "-1", "ten", "1e3"})
+    void refusesALimitOutOfRange(String limit) {
+        assertProblem(get(target.path("/data").queryParam("limit", limit), TOKENS.token("alice", "data.read")), 400);
+    }
+
+    @Test
+    void refusesAMalformedId() {
+        assertProblem(get(target.path("/data/1-1-1-1-1"), TOKENS.token("alice", "data.read")), 400);
+    }
+
+    @Test
+    void requiresAValidTokenWithTheReadRole() {
+        assertProblem(target.path("/data").request().get(), 401);
+        assertProblem(get(target.path("/data"), TestTokens.stranger().token("alice", "data.read")), 401);
+        assertProblem(get(target.path("/data"), TOKENS.token("alice", "data.write")), 403);
+    }
+
+    @Test
+    void servesHealthMetricsAndOpenApi() {
+        assertThat(target.path("/health/ready").request().get(String.class)).contains("\"database\"");
+        assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
+        assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
+        assertThat(target.path("/openapi").request().get(String.class)).contains("/data/{id}");
+    }
+
+    private static Response get(WebTarget target, String token) {
+        return target.request().header("Authorization", "Bearer " + token).get();
+    }
+
+    private static void assertProblem(Response response, int status) {
+        assertThat(response.getStatus()).isEqualTo(status);
+        assertThat(response.getMediaType().toString()).isEqualTo("application/problem+json");
+        assertThat(response.readEntity(String.class)).contains("\"status\":" + status).doesNotContain("bob's");
+    }
+
+    private static void insert(PreparedStatement insert, UUID id, String user, String payload, Instant receivedAt)
+            throws Exception {
+        insert.setObject(1, id);
+        insert.setString(2, user);
+        insert.setString(3, payload);
+        insert.setTimestamp(4, Timestamp.from(receivedAt));
+        insert.executeUpdate();
+    }
+}
