@@ -1,0 +1,50 @@
+# datapipe: make up (run it locally), make test (every test). `make help` lists the rest.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JAVA_HOME := $(shell . scripts/lib.sh && find_java_home)
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+MVN := mvn -B -ntp
+
+SERVICES := generator persister web
+# Everything the packaged services and the token tool are built from.
+SOURCES := $(shell find pom.xml libs services -path '*/target' -prune -o -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.sql' -o -name 'org.*' -o -name 'io.*' \) -print)
+BUILT := .local/build.stamp
+
+IMAGE_REPO ?= datapipe
+IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
+
+.PHONY: help build up down token test images clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+build: $(BUILT) ## package the services and tools (only what changed since the last build)
+
+$(BUILT): $(SOURCES)
+	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/dev-tokens -am install >&2
+	@mkdir -p .local && touch $@
+
+up: $(BUILT) ## run RabbitMQ, PostgreSQL and the three services locally (OTEL=1 attaches the OpenTelemetry agent)
+	@scripts/up.sh
+
+down: ## stop the services make up started
+	@scripts/down.sh
+
+token: $(BUILT) ## print a dev token: make token SUB=alice ROLES=data.read,data.write [TTL=3600]
+	@scripts/token.sh
+
+test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
+	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
+	$(MVN) verify
+
+images: ## build the three container images (needs a Docker engine)
+	$(MVN) -q -DskipTests package
+	for svc in $(SERVICES); do docker build --pull -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services/$$svc || exit 1; done
+
+clean: ## remove build output (not .local: keys, logs and pids stay)
+	$(MVN) -q clean
+	rm -f $(BUILT)
