@@ -73,6 +73,7 @@ public final class TestConfig {
         values.put("datapipe.queue", topology.queue());
         values.put("datapipe.dead-letter-exchange", topology.deadLetterExchange());
         values.put("datapipe.dead-letter-queue", topology.deadLetterQueue());
+        values.put("datapipe.retry-delays-ms", topology.retryDelaysSetting());
         return values;
     }
 }

@@ -15,7 +15,11 @@ public record TestTopology(String exchange,
                            String queue,
                            String deadLetterExchange,
                            String deadLetterQueue,
+                           java.util.List<Long> retryDelaysMs,
                            TestRabbitMq broker) implements AutoCloseable {
+
+    /** Retry delays tests use: short, so that a message exhausts them within a test. */
+    public static final java.util.List<Long> RETRY_DELAYS_MS = java.util.List.of(200L, 400L, 800L);
 
     static TestTopology create(String purpose, TestRabbitMq broker) {
         String prefix = "test." + Unique.name(purpose);
@@ -24,7 +28,18 @@ public record TestTopology(String exchange,
                                 prefix + ".persister",
                                 prefix + ".records.dlx",
                                 prefix + ".persister.dlq",
+                                RETRY_DELAYS_MS,
                                 broker);
+    }
+
+    /** @return the exchange of the retry route of the queue */
+    public String retryExchange() {
+        return queue + ".retry";
+    }
+
+    /** @return {@link #retryDelaysMs} as the connector's {@code retry-delays-ms} setting */
+    public String retryDelaysSetting() {
+        return String.join(",", retryDelaysMs.stream().map(String::valueOf).toList());
     }
 
     /**
@@ -33,7 +48,9 @@ public record TestTopology(String exchange,
      * @return queue names
      */
     public java.util.List<String> queues() {
-        return java.util.List.of(queue, deadLetterQueue);
+        java.util.List<String> queues = new java.util.ArrayList<>(java.util.List.of(queue, deadLetterQueue));
+        retryDelaysMs.forEach(delay -> queues.add(queue + ".retry." + delay + "ms"));
+        return queues;
     }
 
     /**
@@ -42,7 +59,7 @@ public record TestTopology(String exchange,
      * @return exchange names
      */
     public java.util.List<String> exchanges() {
-        return java.util.List.of(exchange, deadLetterExchange);
+        return java.util.List.of(exchange, deadLetterExchange, retryExchange());
     }
 
     @Override

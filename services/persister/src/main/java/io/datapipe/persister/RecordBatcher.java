@@ -33,7 +33,8 @@ import static java.lang.System.Logger.Level.WARNING;
  *     <li>valid records collect into a batch until it holds {@code batchSize} records or its first
  *     record has waited {@code maxWait};</li>
  *     <li>one writer thread stores each batch in one transaction ({@link RecordStore}), then acknowledges
- *     its messages, and dead-letters the records the database refused for good.</li>
+ *     its messages; a record the database refused is nacked, so the connector's retry route tries it
+ *     again after a delay and dead-letters it, with the reason, when the delays are used up.</li>
  * </ol>
  * A message is acknowledged only after its record is committed. Demand is a window of
  * {@code window} messages: the subscriber asks for one more each time one is settled.
@@ -148,7 +149,8 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
             if (reason == null) {
                 p.message().ack();
             } else {
-                p.message().nack(new DeadLetterException("refused by the database: " + reason));
+                // Retried after the retry route's delays, then dead-lettered with this reason.
+                p.message().nack(new RecordRefusedException("refused by the database: " + reason));
             }
         }
         LOGGER.log(DEBUG, () -> "stored a batch of " + pending.size());
@@ -191,6 +193,15 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             writer.shutdownNow();
+        }
+    }
+
+    /** The database refused a record; it may take it later (after a fix), so it is retried before it is dead-lettered. */
+    static final class RecordRefusedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RecordRefusedException(String message) {
+            super(message);
         }
     }
 

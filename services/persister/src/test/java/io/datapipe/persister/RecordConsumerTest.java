@@ -28,6 +28,7 @@ import io.helidon.microprofile.testing.junit5.HelidonTest;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.client.WebTarget;
 import org.junit.jupiter.api.AfterAll;
@@ -123,9 +124,59 @@ class RecordConsumerTest {
             channel.waitForConfirmsOrDie(10_000);
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> BROKER.messageCount(topology.deadLetterQueue()) == 2);
+        GetResponse first = await().atMost(Duration.ofSeconds(20))
+                .until(() -> take(topology.deadLetterQueue()), response -> response != null);
+        assertThat(first.getProps().getMessageId()).isEqualTo("poison-1");
+        assertThat(first.getProps().getHeaders().get("x-dead-letter-reason").toString()).isEqualTo("rejected");
+        assertThat(first.getProps().getHeaders().get("x-attempts")).isEqualTo(1);
+        assertThat(first.getProps().getHeaders().get("x-failure-message").toString()).contains("MALFORMED");
+        GetResponse second = await().atMost(Duration.ofSeconds(20))
+                .until(() -> take(topology.deadLetterQueue()), response -> response != null);
+        assertThat(second.getProps().getMessageId()).isEqualTo("poison-2");
+        assertThat(second.getProps().getHeaders().get("x-failure-message").toString()).contains("SCHEMA");
         await().atMost(Duration.ofSeconds(20)).until(() -> count(List.of(before, after)) == 2);
         assertThat(BROKER.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
+    void retriesARecordTheDatabaseRefusesThenDeadLettersItWithTheReason() throws Exception {
+        // Fault injection: the database refuses any record whose payload has a "refuse" member.
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE OR REPLACE FUNCTION refuse_marked() RETURNS trigger AS $$ BEGIN"
+                                      + " IF NEW.payload ? 'refuse' THEN"
+                                      + " RAISE EXCEPTION 'refused by the test trigger' USING ERRCODE = 'check_violation';"
+                                      + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+            statement.execute("CREATE TRIGGER refuse_marked BEFORE INSERT ON data_record"
+                                      + " FOR EACH ROW EXECUTE FUNCTION refuse_marked()");
+        }
+        try {
+            List<RecordMessage> good = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                good.add(record("alice", "{\"good\":" + i + "}"));
+            }
+            RecordMessage refused = record("alice", "{\"refuse\":true}");
+            List<RecordMessage> stream = new ArrayList<>(good);
+            stream.add(10, refused);
+            publish(stream);
+
+            // Its neighbours are stored at once, in spite of sharing its batch.
+            await().atMost(Duration.ofSeconds(20)).until(() -> count(good) == 20);
+            // It is tried again after each retry delay, then dead-lettered with the reason.
+            GetResponse dead = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> take(topology.deadLetterQueue()), response -> response != null);
+            Map<String, Object> headers = dead.getProps().getHeaders();
+            assertThat(dead.getProps().getMessageId()).isEqualTo(refused.id().toString());
+            assertThat(headers.get("x-dead-letter-reason").toString()).isEqualTo("retries-exhausted");
+            assertThat(headers.get("x-attempts")).isEqualTo(topology.retryDelaysMs().size() + 1);
+            assertThat(headers.get("x-failure-message").toString()).contains("refused by the test trigger");
+            assertThat(headers.get("x-original-routing-key").toString()).isEqualTo(topology.routingKey());
+            assertThat(count(List.of(refused))).isZero();
+            assertThat(BROKER.messageCount(topology.queue())).isZero();
+        } finally {
+            try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+                statement.execute("DROP TRIGGER refuse_marked ON data_record");
+            }
+        }
     }
 
     @Test
@@ -155,6 +206,13 @@ class RecordConsumerTest {
         AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                 .deliveryMode(2).contentType("application/json").messageId(messageId).build();
         channel.basicPublish(topology.exchange(), topology.routingKey(), true, properties, body);
+    }
+
+    private static GetResponse take(String queue) throws Exception {
+        try (com.rabbitmq.client.Connection connection = BROKER.connect("test-take");
+             Channel channel = connection.createChannel()) {
+            return channel.basicGet(queue, true);
+        }
     }
 
     private static int count(List<RecordMessage> records) throws Exception {

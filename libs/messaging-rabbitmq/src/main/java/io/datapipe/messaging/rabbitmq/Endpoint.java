@@ -123,6 +123,11 @@ abstract class Endpoint {
         }
     }
 
+    /** The connection, or {@code null} before the first one. */
+    final Connection connection() {
+        return connection;
+    }
+
     /** The current channel, or {@code null}; callers hold {@link #channelLock}. */
     final Channel currentChannel() {
         return channel;

@@ -40,8 +40,9 @@ final class IncomingEndpoint extends Endpoint {
 
     private final String queue;
     private final int prefetch;
-    private final boolean requeueOnNack;
     private final Duration drainTimeout;
+    private final FailurePolicy failures;
+    private final Republisher republisher;
     private final BufferedEmittingPublisher<IncomingRabbitMqMessage> emitter = BufferedEmittingPublisher.create();
     private final ReentrantLock unsettledLock = new ReentrantLock();
     private final Condition allSettled = unsettledLock.newCondition();
@@ -54,7 +55,9 @@ final class IncomingEndpoint extends Endpoint {
         this.queue = topology.queue().orElseThrow(
                 () -> new IllegalArgumentException("incoming channel " + channelName + " needs a 'queue'"));
         this.prefetch = config.getOptionalValue("prefetch", Integer.class).orElse(256);
-        this.requeueOnNack = config.getOptionalValue("requeue-on-nack", Boolean.class).orElse(true);
+        this.failures = FailurePolicy.from(config, queue, topology, connectionSettings.connectionName());
+        this.republisher = new Republisher(this::connection,
+                                           Duration.ofMillis(config.getOptionalValue("confirm-timeout-ms", Integer.class).orElse(5_000)));
         this.drainTimeout = Duration.ofMillis(config.getOptionalValue("drain-timeout-ms", Integer.class).orElse(10_000));
         if (prefetch <= 0 || prefetch > 65_535) {
             throw new IllegalArgumentException("prefetch of channel " + channelName + " must be 1..65535");
@@ -72,6 +75,9 @@ final class IncomingEndpoint extends Endpoint {
 
     @Override
     protected void setUp(Channel channel) throws IOException {
+        if (topology.declare() && failures.usesRetryQueues()) {
+            Topology.declareRetryRoute(channel, queue, topology.queueType(), failures.retryExchange(), failures.delays());
+        }
         channel.basicQos(prefetch);
         String tag = connectionSettings.connectionName() + "-" + UUID.randomUUID();
         consumerTag = channel.basicConsume(queue, false, tag, this::delivered, this::cancelled);
@@ -108,21 +114,35 @@ final class IncomingEndpoint extends Endpoint {
     }
 
     CompletionStage<Void> ack(IncomingRabbitMqMessage message) {
-        return settle(message, channel -> channel.basicAck(message.deliveryTag(), false), "ack");
-    }
-
-    CompletionStage<Void> nack(IncomingRabbitMqMessage message, Throwable reason) {
-        if (DeadLetterException.isCause(reason)) {
-            return settle(message, channel -> channel.basicReject(message.deliveryTag(), false), "reject");
-        }
-        return settle(message, channel -> channel.basicNack(message.deliveryTag(), false, requeueOnNack), "nack");
-    }
-
-    private CompletionStage<Void> settle(IncomingRabbitMqMessage message, ChannelAction action, String what) {
         if (!message.claim()) {
             return CompletableFuture.completedFuture(null);
         }
+        return settle(message, FailurePolicy.Settlement.ACK, "ack");
+    }
+
+    CompletionStage<Void> nack(IncomingRabbitMqMessage message, Throwable reason) {
+        if (!message.claim()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        FailurePolicy.Settlement settlement;
+        try {
+            settlement = failures.handle(message, reason, republisher);
+        } catch (IOException e) {
+            LOGGER.log(WARNING, () -> "channel " + channelName + ": could not route a failed message to its retry or"
+                    + " dead-letter queue (" + e.getMessage() + "); requeueing it");
+            settlement = FailurePolicy.Settlement.REQUEUE;
+        }
+        return settle(message, settlement, settlement.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private CompletionStage<Void> settle(IncomingRabbitMqMessage message, FailurePolicy.Settlement settlement, String what) {
         settled();
+        long tag = message.deliveryTag();
+        ChannelAction action = switch (settlement) {
+            case ACK -> channel -> channel.basicAck(tag, false);
+            case REQUEUE -> channel -> channel.basicNack(tag, false, true);
+            case REJECT -> channel -> channel.basicReject(tag, false);
+        };
         try {
             if (!runIfCurrent(message.generation(), action)) {
                 LOGGER.log(DEBUG, () -> "channel " + channelName + ": " + what + " of a delivery from a lost channel"
@@ -183,6 +203,7 @@ final class IncomingEndpoint extends Endpoint {
         } finally {
             unsettledLock.unlock();
         }
+        republisher.close();
         close();
     }
 

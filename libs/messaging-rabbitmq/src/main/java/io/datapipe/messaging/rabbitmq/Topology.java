@@ -43,6 +43,30 @@ final class Topology {
         }
     }
 
+    /**
+     * Declares the retry route of a queue: a direct exchange, and per delay a queue that holds messages
+     * for that long and then dead-letters them back to the work queue (through the default exchange, so
+     * they reach that queue only).
+     */
+    static void declareRetryRoute(Channel channel, String queue, String queueType, String retryExchange,
+                                  java.util.List<Long> delays) throws IOException {
+        channel.exchangeDeclare(retryExchange, BuiltinExchangeType.DIRECT, true);
+        for (long delay : delays) {
+            Map<String, Object> arguments = new HashMap<>();
+            arguments.put("x-queue-type", queueType);
+            arguments.put("x-message-ttl", delay);
+            arguments.put("x-dead-letter-exchange", "");
+            arguments.put("x-dead-letter-routing-key", queue);
+            if ("quorum".equals(queueType)) {
+                arguments.put("x-dead-letter-strategy", "at-least-once");
+                arguments.put("x-overflow", "reject-publish");
+            }
+            String retryQueue = FailurePolicy.retryQueue(queue, delay);
+            channel.queueDeclare(retryQueue, true, false, false, arguments);
+            channel.queueBind(retryQueue, retryExchange, FailurePolicy.retryRoutingKey(delay));
+        }
+    }
+
     static Map<String, Object> queueArguments(TopologySettings topology) {
         Map<String, Object> arguments = new HashMap<>();
         arguments.put("x-queue-type", topology.queueType());

@@ -13,6 +13,7 @@ import io.datapipe.testsupport.TestTopology;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +115,68 @@ class IncomingChannelTest {
     }
 
     @Test
+    void deadLetteredMessagesSayWhy() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(1);
+        receiver.request(10);
+
+        receiver.next().nack(new DeadLetterException("not a record", new IllegalArgumentException("bad id")))
+                .toCompletableFuture().join();
+
+        GetResponse dead = await().atMost(Duration.ofSeconds(10)).until(() -> get(topology.deadLetterQueue()), r -> r != null);
+        Map<String, Object> headers = dead.getProps().getHeaders();
+        assertThat(headers.get(FailureHeaders.DEAD_LETTER_REASON).toString()).isEqualTo("rejected");
+        assertThat(headers.get(FailureHeaders.FAILURE_CLASS).toString()).isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(headers.get(FailureHeaders.FAILURE_MESSAGE).toString()).isEqualTo("not a record");
+        assertThat(headers.get(FailureHeaders.ATTEMPTS)).isEqualTo(1);
+        assertThat(headers.get(FailureHeaders.ORIGINAL_ROUTING_KEY).toString()).isEqualTo(topology.routingKey());
+        assertThat(headers.get(FailureHeaders.ORIGINAL_QUEUE).toString()).isEqualTo(topology.queue());
+        assertThat(headers.get(FailureHeaders.FAILED_AT)).isNotNull();
+        assertThat(headers.get("user-id").toString()).isEqualTo("alice");
+        assertThat(dead.getProps().getMessageId()).isEqualTo("id-0");
+        assertThat(new String(dead.getBody(), StandardCharsets.UTF_8)).isEqualTo("m0");
+        assertThat(broker.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
+    void retriesAfterEachDelayThenDeadLettersWithTheReason() throws Exception {
+        Map<String, String> config = channels.base("records");
+        config.put("failure-strategy", "retry-queues");
+        config.put("retry-delays-ms", topology.retryDelaysSetting());
+        Channels.Receiver receiver = channels.receiver(config);
+        awaitUp();
+        publish(1);
+        receiver.request(10);
+
+        IncomingRabbitMqMessage first = receiver.next();
+        long failedAt = System.nanoTime();
+        first.nack(new IllegalStateException("attempt 1")).toCompletableFuture().join();
+        for (int retry = 1; retry <= topology.retryDelaysMs().size(); retry++) {
+            IncomingRabbitMqMessage again = receiver.next();
+            long waitedMs = (System.nanoTime() - failedAt) / 1_000_000;
+            // It came back through the retry queue of this attempt, not straight away.
+            assertThat(waitedMs).isGreaterThanOrEqualTo(topology.retryDelaysMs().get(retry - 1));
+            assertThat(again.messageId()).contains("id-0");
+            assertThat(again.headers().get(FailureHeaders.RETRY_COUNT)).isEqualTo(retry);
+            assertThat(again.header(FailureHeaders.FAILURE_MESSAGE)).contains("attempt " + retry);
+            failedAt = System.nanoTime();
+            again.nack(new IllegalStateException("attempt " + (retry + 1))).toCompletableFuture().join();
+        }
+
+        GetResponse dead = await().atMost(Duration.ofSeconds(10)).until(() -> get(topology.deadLetterQueue()), r -> r != null);
+        Map<String, Object> headers = dead.getProps().getHeaders();
+        assertThat(headers.get(FailureHeaders.DEAD_LETTER_REASON).toString()).isEqualTo("retries-exhausted");
+        assertThat(headers.get(FailureHeaders.ATTEMPTS)).isEqualTo(topology.retryDelaysMs().size() + 1);
+        assertThat(headers.get(FailureHeaders.FAILURE_CLASS).toString()).isEqualTo(IllegalStateException.class.getName());
+        assertThat(headers.get(FailureHeaders.FAILURE_MESSAGE).toString()).isEqualTo("attempt 4");
+        assertThat(headers.get(FailureHeaders.ORIGINAL_ROUTING_KEY).toString()).isEqualTo(topology.routingKey());
+        assertThat(headers.get(FailureHeaders.ORIGINAL_EXCHANGE).toString()).isEqualTo(topology.exchange());
+        assertThat(receiver.pending()).isZero();
+        assertThat(broker.messageCount(topology.queue())).isZero();
+    }
+
+    @Test
     void settlesEachMessageOnce() throws Exception {
         Channels.Receiver receiver = channels.receiver(channels.base("records"));
         awaitUp();
@@ -164,6 +227,12 @@ class IncomingChannelTest {
                                      ("m" + i).getBytes(StandardCharsets.UTF_8));
             }
             channel.waitForConfirmsOrDie(10_000);
+        }
+    }
+
+    private GetResponse get(String queue) throws IOException, TimeoutException {
+        try (Connection connection = broker.connect("test-get"); Channel channel = connection.createChannel()) {
+            return channel.basicGet(queue, true);
         }
     }
 
