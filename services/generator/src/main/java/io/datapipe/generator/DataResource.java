@@ -2,6 +2,7 @@ package io.datapipe.generator;
 
 import java.io.InputStream;
 
+import io.datapipe.http.ApiException;
 import io.helidon.security.annotations.Authenticated;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,11 +45,13 @@ public class DataResource {
 
     private final PayloadReader payloads;
     private final RecordPublisher publisher;
+    private final GeneratorMetrics metrics;
 
     @Inject
-    DataResource(PayloadReader payloads, RecordPublisher publisher) {
+    DataResource(PayloadReader payloads, RecordPublisher publisher, GeneratorMetrics metrics) {
         this.payloads = payloads;
         this.publisher = publisher;
+        this.metrics = metrics;
     }
 
     @POST
@@ -72,7 +75,14 @@ public class DataResource {
     public Response create(InputStream body,
                            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
                            @Context SecurityContext security) {
-        ObjectNode payload = payloads.read(body, contentLength);
+        ObjectNode payload;
+        try {
+            payload = payloads.read(body, contentLength);
+        } catch (ApiException refused) {
+            metrics.rejected(String.valueOf(refused.problem().extensions().getOrDefault("reason",
+                                                                                       refused.problem().status() == 413 ? "too_large" : "invalid")));
+            throw refused;
+        }
         AcceptedRecord accepted = publisher.publish(security.getUserPrincipal().getName(), payload);
         // A relative Location, as the brief specifies: behind the gateway the service's own host is not the client's.
         return Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id()).build();

@@ -41,12 +41,15 @@ public class RecordPublisher {
     private final RecordCodec codec = RecordCodec.standard();
     private final Duration confirmTimeout;
     private final Duration retryAfter;
+    private final GeneratorMetrics metrics;
 
     @Inject
     RecordPublisher(@Channel("records") Emitter<byte[]> records,
+                    GeneratorMetrics metrics,
                     @ConfigProperty(name = "datapipe.publish.confirm-timeout-ms", defaultValue = "5000") long confirmTimeoutMs,
                     @ConfigProperty(name = "datapipe.publish.retry-after-seconds", defaultValue = "5") long retryAfterSeconds) {
         this.records = records;
+        this.metrics = metrics;
         // The connector fails an unconfirmed message after the same timeout; wait a little longer so
         // that its precise reason, not our own timeout, is what normally ends the wait.
         this.confirmTimeout = Duration.ofMillis(confirmTimeoutMs + 1_000);
@@ -65,6 +68,7 @@ public class RecordPublisher {
         RecordMessage record = new RecordMessage(RecordIds.next(), userId, payload,
                                                  Instant.now().truncatedTo(ChronoUnit.MILLIS));
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        long sent = System.nanoTime();
         try {
             records.send(OutgoingRabbitMqMessage.builder(codec.encode(record))
                                  .messageId(record.id().toString())
@@ -85,11 +89,13 @@ public class RecordPublisher {
             Thread.currentThread().interrupt();
             throw unavailable("the request was interrupted while waiting for the broker", e);
         }
+        metrics.accepted(Duration.ofNanos(System.nanoTime() - sent));
         return new AcceptedRecord(record.id(), userId, record.receivedAt());
     }
 
     private ApiException unavailable(String detail, Throwable cause) {
         LOGGER.log(WARNING, () -> detail + ": " + cause);
+        metrics.rejected("broker_unavailable");
         return ApiException.serviceUnavailable(detail, retryAfter);
     }
 }

@@ -48,6 +48,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
 
     private final RecordCodec codec = RecordCodec.standard();
     private final RecordStore store;
+    private final PersisterMetrics metrics;
     private final int batchSize;
     private final Duration maxWait;
     private final int window;
@@ -63,11 +64,13 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     private record Pending(Message<byte[]> message, RecordMessage record) {
     }
 
-    RecordBatcher(RecordStore store, int batchSize, Duration maxWait, int window, Duration drainTimeout) {
+    RecordBatcher(RecordStore store, PersisterMetrics metrics, int batchSize, Duration maxWait, int window,
+                  Duration drainTimeout) {
         if (batchSize <= 0 || window < batchSize) {
             throw new IllegalArgumentException("batch size must be positive and at most the window (prefetch)");
         }
         this.store = store;
+        this.metrics = metrics;
         this.batchSize = batchSize;
         this.maxWait = maxWait;
         this.window = window;
@@ -128,31 +131,38 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     }
 
     private void submit(List<Pending> pending) {
-        writer.execute(() -> write(pending));
+        long formed = System.nanoTime();
+        writer.execute(() -> write(pending, formed));
     }
 
-    private void write(List<Pending> pending) {
+    private void write(List<Pending> pending, long formed) {
         // The same record can arrive twice in one batch (a redelivery next to a stale copy): store it once.
         Map<UUID, RecordMessage> distinct = new LinkedHashMap<>();
         pending.forEach(p -> distinct.putIfAbsent(p.record().id(), p.record()));
-        Map<UUID, String> refused;
+        RecordStore.Result result;
         try {
-            refused = store.store(List.copyOf(distinct.values()));
+            result = store.store(List.copyOf(distinct.values()));
         } catch (RuntimeException e) {
             // Interrupted while waiting for the database (shutdown): leave the messages unacknowledged,
             // the broker delivers them again.
             LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
             return;
         }
+        Map<UUID, String> refused = result.refused();
+        java.time.Instant committed = java.time.Instant.now();
         for (Pending p : pending) {
             String reason = refused.get(p.record().id());
             if (reason == null) {
                 p.message().ack();
+                metrics.lag(Duration.between(p.record().receivedAt(), committed));
             } else {
                 // Retried after the retry route's delays, then dead-lettered with this reason.
                 p.message().nack(new RecordRefusedException("refused by the database: " + reason));
             }
         }
+        metrics.stored(result.inserted());
+        metrics.duplicates(pending.size() - refused.size() - result.inserted());
+        metrics.batch(pending.size(), Duration.ofNanos(System.nanoTime() - formed));
         LOGGER.log(DEBUG, () -> "stored a batch of " + pending.size());
         Subscription current = subscription;
         if (current != null) {

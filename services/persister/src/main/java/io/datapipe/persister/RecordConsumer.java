@@ -17,6 +17,7 @@ import org.reactivestreams.Subscriber;
 public class RecordConsumer {
 
     private final RecordStore store;
+    private final PersisterMetrics metrics;
     private final int batchSize;
     private final Duration maxWait;
     private final int prefetch;
@@ -24,11 +25,13 @@ public class RecordConsumer {
 
     @Inject
     RecordConsumer(RecordStore store,
+                   PersisterMetrics metrics,
                    @ConfigProperty(name = "datapipe.persister.batch-size", defaultValue = "500") int batchSize,
                    @ConfigProperty(name = "datapipe.persister.batch-max-wait-ms", defaultValue = "20") long maxWaitMs,
                    @ConfigProperty(name = "datapipe.persister.prefetch", defaultValue = "1000") int prefetch,
                    @ConfigProperty(name = "datapipe.persister.drain-timeout-ms", defaultValue = "30000") long drainTimeoutMs) {
         this.store = store;
+        this.metrics = metrics;
         this.batchSize = batchSize;
         this.maxWait = Duration.ofMillis(maxWaitMs);
         this.prefetch = prefetch;
@@ -42,6 +45,6 @@ public class RecordConsumer {
      */
     @Incoming("records")
     public Subscriber<Message<byte[]>> records() {
-        return new RecordBatcher(store, batchSize, maxWait, prefetch, drainTimeout);
+        return new RecordBatcher(store, metrics, batchSize, maxWait, prefetch, drainTimeout);
     }
 }

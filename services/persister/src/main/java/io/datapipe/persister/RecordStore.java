@@ -37,15 +37,34 @@ public class RecordStore {
 
     private final RecordWriter writer;
     private final DatabaseProbe database;
+    private final PersisterMetrics metrics;
     private final Retry retry;
+
+    /**
+     * What became of a batch.
+     *
+     * @param inserted records stored now (the others were stored before)
+     * @param refused  records the database refused for good, with the reason
+     */
+    public record Result(int inserted, Map<UUID, String> refused) {
+        static final Result NOTHING = new Result(0, Map.of());
+
+        Result plus(Result other) {
+            Map<UUID, String> both = new HashMap<>(refused);
+            both.putAll(other.refused);
+            return new Result(inserted + other.inserted, both);
+        }
+    }
 
     @Inject
     RecordStore(RecordWriter writer,
                 DatabaseProbe database,
+                PersisterMetrics metrics,
                 @ConfigProperty(name = "datapipe.persister.retry-initial-delay-ms", defaultValue = "200") long initialDelayMs,
                 @ConfigProperty(name = "datapipe.persister.retry-max-delay-ms", defaultValue = "10000") long maxDelayMs) {
         this.writer = writer;
         this.database = database;
+        this.metrics = metrics;
         this.retry = Retry.builder()
                 .retryPolicy(new CappedBackoff(initialDelayMs, maxDelayMs))
                 // No overall deadline: an outage lasts as long as it lasts, and the messages wait in the broker.
@@ -58,33 +77,34 @@ public class RecordStore {
      * Stores records, waiting out database outages.
      *
      * @param records records with distinct ids
-     * @return the records the database refused for good, each with the reason
+     * @return how many were new, and the records the database refused for good with the reason
      * @throws RuntimeException when interrupted (shutdown) while waiting for the database
      */
-    public Map<UUID, String> store(List<RecordMessage> records) {
+    public Result store(List<RecordMessage> records) {
         if (records.isEmpty()) {
-            return Map.of();
+            return Result.NOTHING;
         }
-        Optional<StoreFailure> refused = writeWithRetry(records);
+        AtomicInteger inserted = new AtomicInteger();
+        Optional<StoreFailure> refused = writeWithRetry(records, inserted);
         if (refused.isEmpty()) {
-            return Map.of();
+            return new Result(inserted.get(), Map.of());
         }
         if (records.size() == 1) {
             LOGGER.log(WARNING, () -> "record " + records.get(0).id() + " cannot be stored: " + refused.get().getMessage());
-            return Map.of(records.get(0).id(), refused.get().getMessage());
+            return new Result(0, Map.of(records.get(0).id(), refused.get().getMessage()));
         }
         int half = records.size() / 2;
-        Map<UUID, String> unstorable = new HashMap<>(store(records.subList(0, half)));
-        unstorable.putAll(store(records.subList(half, records.size())));
-        return unstorable;
+        return store(records.subList(0, half)).plus(store(records.subList(half, records.size())));
     }
 
-    private Optional<StoreFailure> writeWithRetry(List<RecordMessage> records) {
+    private Optional<StoreFailure> writeWithRetry(List<RecordMessage> records, AtomicInteger inserted) {
         AtomicInteger attempts = new AtomicInteger();
         try {
             retry.invoke(() -> {
+                long started = System.nanoTime();
                 try {
-                    writer.insert(records);
+                    inserted.set(writer.insert(records));
+                    metrics.written(Duration.ofNanos(System.nanoTime() - started));
                     if (attempts.get() > 0) {
                         LOGGER.log(INFO, () -> "database available again; batch of " + records.size() + " stored after "
                                 + attempts.get() + " retries");
@@ -96,6 +116,7 @@ public class RecordStore {
                         failure = failure.asTransient();
                     }
                     if (failure.isTransient()) {
+                        metrics.retried();
                         int attempt = attempts.incrementAndGet();
                         String message = failure.getMessage();
                         LOGGER.log(WARNING, () -> "database unavailable (attempt " + attempt + ", batch of " + records.size()

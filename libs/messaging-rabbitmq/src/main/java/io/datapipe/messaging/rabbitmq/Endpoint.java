@@ -53,6 +53,7 @@ abstract class Endpoint {
     protected final ConnectionSettings connectionSettings;
     protected final TopologySettings topology;
     protected final ScheduledExecutorService scheduler;
+    protected final ChannelMetrics metrics;
     /** Guards {@link #channel} and {@link #generation}, and every use of delivery tags and sequence numbers. */
     protected final ReentrantLock channelLock = new ReentrantLock();
 
@@ -65,12 +66,14 @@ abstract class Endpoint {
     private volatile boolean closed;
 
     Endpoint(String channelName, ConnectionSettings connectionSettings, TopologySettings topology,
-             ScheduledExecutorService scheduler) {
+             ScheduledExecutorService scheduler, ChannelMetrics metrics) {
         this.channelName = channelName;
         this.connectionSettings = connectionSettings;
         this.topology = topology;
         this.scheduler = scheduler;
+        this.metrics = metrics;
         this.factory = connectionFactory(connectionSettings);
+        metrics.connection(direction(), () -> state == ChannelState.UP);
     }
 
     /** @return {@code incoming} or {@code outgoing} */

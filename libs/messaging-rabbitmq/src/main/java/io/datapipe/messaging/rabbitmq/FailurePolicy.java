@@ -42,6 +42,28 @@ final class FailurePolicy {
         REJECT
     }
 
+    /** Where a failed message went, and so how to settle the original. */
+    enum Outcome {
+        /** A copy waits in a retry queue. */
+        RETRY(Settlement.ACK),
+        /** A copy is in the dead-letter exchange, with the reason. */
+        DEAD_LETTER(Settlement.ACK),
+        /** The broker requeues the original. */
+        REQUEUE(Settlement.REQUEUE),
+        /** The original is rejected. */
+        REJECT(Settlement.REJECT);
+
+        private final Settlement settlement;
+
+        Outcome(Settlement settlement) {
+            this.settlement = settlement;
+        }
+
+        Settlement settlement() {
+            return settlement;
+        }
+    }
+
     private final String queue;
     private final Optional<String> deadLetterExchange;
     private final boolean retryQueues;
@@ -103,10 +125,10 @@ final class FailurePolicy {
      *
      * @throws IOException when the copy could not be placed; the original must then be requeued
      */
-    Settlement handle(IncomingRabbitMqMessage message, Throwable reason, Republisher republisher) throws IOException {
+    Outcome handle(IncomingRabbitMqMessage message, Throwable reason, Republisher republisher) throws IOException {
         boolean hopeless = DeadLetterException.isCause(reason);
         if (!hopeless && !retryQueues) {
-            return Settlement.REQUEUE;
+            return Outcome.REQUEUE;
         }
         int retries = retries(message);
         if (!hopeless && retries < delays.size()) {
@@ -114,10 +136,10 @@ final class FailurePolicy {
             Map<String, Object> headers = failureHeaders(message, reason);
             headers.put(FailureHeaders.RETRY_COUNT, retries + 1);
             republisher.publish(retryExchange, retryRoutingKey(delay), copy(message, headers), message.getPayload());
-            return Settlement.ACK;
+            return Outcome.RETRY;
         }
         if (deadLetterExchange.isEmpty()) {
-            return Settlement.REJECT;
+            return Outcome.REJECT;
         }
         Map<String, Object> headers = failureHeaders(message, reason);
         headers.put(FailureHeaders.RETRY_COUNT, retries);
@@ -125,7 +147,12 @@ final class FailurePolicy {
         headers.put(FailureHeaders.DEAD_LETTER_REASON, hopeless ? "rejected" : "retries-exhausted");
         String routingKey = String.valueOf(headers.get(FailureHeaders.ORIGINAL_ROUTING_KEY));
         republisher.publish(deadLetterExchange.get(), routingKey, copy(message, headers), message.getPayload());
-        return Settlement.ACK;
+        return Outcome.DEAD_LETTER;
+    }
+
+    /** The queues a consumer with this policy uses besides its own: the retry queues. */
+    java.util.List<String> retryQueues() {
+        return retryQueues ? delays.stream().map(delay -> retryQueue(queue, delay)).toList() : java.util.List.of();
     }
 
     private static int retries(IncomingRabbitMqMessage message) {

@@ -2,10 +2,13 @@ package io.datapipe.messaging.rabbitmq;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -43,6 +46,7 @@ final class IncomingEndpoint extends Endpoint {
     private final Duration drainTimeout;
     private final FailurePolicy failures;
     private final Republisher republisher;
+    private final QueueStats queueStats;
     private final BufferedEmittingPublisher<IncomingRabbitMqMessage> emitter = BufferedEmittingPublisher.create();
     private final ReentrantLock unsettledLock = new ReentrantLock();
     private final Condition allSettled = unsettledLock.newCondition();
@@ -50,8 +54,8 @@ final class IncomingEndpoint extends Endpoint {
     private volatile String consumerTag;
     private volatile boolean stopping;
 
-    IncomingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler) {
-        super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler);
+    IncomingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
+        super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler, metrics);
         this.queue = topology.queue().orElseThrow(
                 () -> new IllegalArgumentException("incoming channel " + channelName + " needs a 'queue'"));
         this.prefetch = config.getOptionalValue("prefetch", Integer.class).orElse(256);
@@ -61,6 +65,16 @@ final class IncomingEndpoint extends Endpoint {
         this.drainTimeout = Duration.ofMillis(config.getOptionalValue("drain-timeout-ms", Integer.class).orElse(10_000));
         if (prefetch <= 0 || prefetch > 65_535) {
             throw new IllegalArgumentException("prefetch of channel " + channelName + " must be 1..65535");
+        }
+        metrics.unsettled(this::unsettledCount);
+        List<String> watched = new ArrayList<>();
+        watched.add(queue);
+        topology.deadLetterQueue().ifPresent(watched::add);
+        watched.addAll(failures.retryQueues());
+        this.queueStats = new QueueStats(watched, this::connection, metrics);
+        long statsInterval = config.getOptionalValue("queue-stats-interval-ms", Long.class).orElse(15_000L);
+        if (statsInterval > 0) {
+            scheduler.scheduleWithFixedDelay(queueStats::refresh, 0, statsInterval, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -103,6 +117,7 @@ final class IncomingEndpoint extends Endpoint {
         } finally {
             unsettledLock.unlock();
         }
+        metrics.delivered(delivery.getEnvelope().isRedeliver());
         emitter.emit(new IncomingRabbitMqMessage(delivery, generation, this));
     }
 
@@ -124,19 +139,20 @@ final class IncomingEndpoint extends Endpoint {
         if (!message.claim()) {
             return CompletableFuture.completedFuture(null);
         }
-        FailurePolicy.Settlement settlement;
+        FailurePolicy.Outcome outcome;
         try {
-            settlement = failures.handle(message, reason, republisher);
+            outcome = failures.handle(message, reason, republisher);
         } catch (IOException e) {
             LOGGER.log(WARNING, () -> "channel " + channelName + ": could not route a failed message to its retry or"
                     + " dead-letter queue (" + e.getMessage() + "); requeueing it");
-            settlement = FailurePolicy.Settlement.REQUEUE;
+            outcome = FailurePolicy.Outcome.REQUEUE;
         }
-        return settle(message, settlement, settlement.name().toLowerCase(java.util.Locale.ROOT));
+        return settle(message, outcome.settlement(), outcome.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private CompletionStage<Void> settle(IncomingRabbitMqMessage message, FailurePolicy.Settlement settlement, String what) {
         settled();
+        metrics.settled(what);
         long tag = message.deliveryTag();
         ChannelAction action = switch (settlement) {
             case ACK -> channel -> channel.basicAck(tag, false);
@@ -145,6 +161,7 @@ final class IncomingEndpoint extends Endpoint {
         };
         try {
             if (!runIfCurrent(message.generation(), action)) {
+                metrics.settled("stale");
                 LOGGER.log(DEBUG, () -> "channel " + channelName + ": " + what + " of a delivery from a lost channel"
                         + " skipped; the broker delivers it again");
             }
@@ -204,6 +221,7 @@ final class IncomingEndpoint extends Endpoint {
             unsettledLock.unlock();
         }
         republisher.close();
+        queueStats.close();
         close();
     }
 

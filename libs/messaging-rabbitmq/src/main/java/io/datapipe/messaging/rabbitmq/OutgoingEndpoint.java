@@ -77,8 +77,8 @@ final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> 
         }
     }
 
-    OutgoingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler) {
-        super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler);
+    OutgoingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
+        super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler, metrics);
         this.exchange = topology.exchange().orElse("");
         this.routingKey = topology.routingKey().orElse("");
         this.confirmTimeout = Duration.ofMillis(config.getOptionalValue("confirm-timeout-ms", Integer.class).orElse(5_000));
@@ -243,6 +243,7 @@ final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> 
     }
 
     private void settle(Pending entry, RabbitMqPublishException failure) {
+        metrics.published(outcome(failure));
         try {
             if (failure == null) {
                 entry.message.ack();
@@ -267,6 +268,25 @@ final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> 
                 }
             }
         }
+    }
+
+    private static String outcome(RabbitMqPublishException failure) {
+        if (failure == null) {
+            return "confirmed";
+        }
+        if (failure instanceof RabbitMqPublishException.Nacked) {
+            return "nacked";
+        }
+        if (failure instanceof RabbitMqPublishException.Unroutable) {
+            return "unroutable";
+        }
+        if (failure instanceof RabbitMqPublishException.Timeout) {
+            return "timeout";
+        }
+        if (failure instanceof RabbitMqPublishException.Invalid) {
+            return "invalid";
+        }
+        return "unavailable";
     }
 
     private AMQP.BasicProperties properties(OutgoingRabbitMqMessage<?> outgoing, String messageId) {

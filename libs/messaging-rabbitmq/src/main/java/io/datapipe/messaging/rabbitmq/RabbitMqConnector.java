@@ -12,7 +12,11 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.annotation.RegistryScope;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.eclipse.microprofile.reactive.messaging.spi.ConnectorFactory;
@@ -59,9 +63,13 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, daemonThreads());
     private volatile boolean stopped;
 
+    @Inject
+    @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
+    private Instance<MetricRegistry> registries;
+
     @Override
     public PublisherBuilder<IncomingRabbitMqMessage> getPublisherBuilder(Config config) {
-        IncomingEndpoint endpoint = new IncomingEndpoint(channelName(config), config, scheduler);
+        IncomingEndpoint endpoint = new IncomingEndpoint(channelName(config), config, scheduler, metrics(config));
         incoming.add(endpoint);
         endpoint.start();
         return ReactiveStreams.fromPublisher(endpoint.publisher());
@@ -69,7 +77,7 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
 
     @Override
     public SubscriberBuilder<Message<?>, Void> getSubscriberBuilder(Config config) {
-        OutgoingEndpoint endpoint = new OutgoingEndpoint(channelName(config), config, scheduler);
+        OutgoingEndpoint endpoint = new OutgoingEndpoint(channelName(config), config, scheduler, metrics(config));
         outgoing.add(endpoint);
         endpoint.start();
         return ReactiveStreams.<Message<?>>builder().to(endpoint);
@@ -118,6 +126,11 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
         incoming.forEach(IncomingEndpoint::drainAndClose);
         outgoing.forEach(endpoint -> endpoint.stop(Duration.ofSeconds(5)));
         scheduler.shutdownNow();
+    }
+
+    private ChannelMetrics metrics(Config config) {
+        MetricRegistry registry = registries != null && registries.isResolvable() ? registries.get() : null;
+        return ChannelMetrics.create(registry, channelName(config));
     }
 
     private static String channelName(Config config) {
