@@ -5,7 +5,6 @@ import java.io.InputStream;
 import io.datapipe.http.ApiException;
 import io.helidon.security.annotations.Authenticated;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -45,12 +45,14 @@ public class DataResource {
 
     private final PayloadReader payloads;
     private final RecordPublisher publisher;
+    private final IdempotencyKeys idempotency;
     private final GeneratorMetrics metrics;
 
     @Inject
-    DataResource(PayloadReader payloads, RecordPublisher publisher, GeneratorMetrics metrics) {
+    DataResource(PayloadReader payloads, RecordPublisher publisher, IdempotencyKeys idempotency, GeneratorMetrics metrics) {
         this.payloads = payloads;
         this.publisher = publisher;
+        this.idempotency = idempotency;
         this.metrics = metrics;
     }
 
@@ -71,11 +73,14 @@ public class DataResource {
     @APIResponse(responseCode = "403", description = "The token lacks the data.write role")
     @APIResponse(responseCode = "413", description = "Body larger than 64 KiB")
     @APIResponse(responseCode = "415", description = "Body is not application/json")
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used before with a different body")
     @APIResponse(responseCode = "503", description = "The broker is unavailable; retry after Retry-After seconds")
     public Response create(InputStream body,
                            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
+                           @Parameter(description = "makes a retried POST answer the same without publishing again")
+                           @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey,
                            @Context SecurityContext security) {
-        ObjectNode payload;
+        Payload payload;
         try {
             payload = payloads.read(body, contentLength);
         } catch (ApiException refused) {
@@ -83,8 +88,15 @@ public class DataResource {
                                                                                        refused.problem().status() == 413 ? "too_large" : "invalid")));
             throw refused;
         }
-        AcceptedRecord accepted = publisher.publish(security.getUserPrincipal().getName(), payload);
+        String userId = security.getUserPrincipal().getName();
+        IdempotencyKeys.Accepted outcome = idempotency.acceptOnce(userId, idempotencyKey, payload.bytes(),
+                                                                  () -> publisher.publish(userId, payload.json()));
+        AcceptedRecord accepted = outcome.record();
         // A relative Location, as the brief specifies: behind the gateway the service's own host is not the client's.
-        return Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id()).build();
+        Response.ResponseBuilder response = Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id());
+        if (outcome.replayed()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.build();
     }
 }

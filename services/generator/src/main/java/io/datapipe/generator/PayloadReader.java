@@ -8,7 +8,6 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.contract.JsonLimits;
 import io.datapipe.http.ApiException;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -40,7 +39,7 @@ public class PayloadReader {
      * @return the payload
      * @throws ApiException 413 when too large, 400 when not an acceptable JSON object
      */
-    public ObjectNode read(InputStream body, String contentLength) {
+    public Payload read(InputStream body, String contentLength) {
         if (declaredLength(contentLength) > maxBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
@@ -54,7 +53,7 @@ public class PayloadReader {
             throw ApiException.payloadTooLarge(maxBytes);
         }
         try {
-            return json.parseObject(bytes);
+            return new Payload(bytes, json.parseObject(bytes));
         } catch (InvalidJsonException e) {
             if (e.reason() == InvalidJsonException.Reason.TOO_LARGE) {
                 throw ApiException.payloadTooLarge(maxBytes);

@@ -98,6 +98,70 @@ class DataResourceTest {
     }
 
     @Test
+    void answersARetryWithTheSameIdempotencyKeyAsTheFirstTimeAndPublishesOnce() throws Exception {
+        String token = TOKENS.token("alice", "data.write");
+        String key = "order-" + UUID.randomUUID();
+
+        Response first = post(token, "{\"a\":1}", key);
+        Response retry = post(token, "{\"a\":1}", key);
+
+        assertThat(first.getStatus()).isEqualTo(202);
+        assertThat(retry.getStatus()).isEqualTo(202);
+        String firstBody = first.readEntity(String.class);
+        assertThat(retry.readEntity(String.class)).isEqualTo(firstBody);
+        assertThat(retry.getHeaderString("Location")).isEqualTo(first.getHeaderString("Location"));
+        assertThat(first.getHeaderString("Idempotent-Replayed")).isNull();
+        assertThat(retry.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(BROKER.messageCount(topology.queue())).isEqualTo(1);
+    }
+
+    @Test
+    void publishesOnceWhenRetriesWithOneKeyRace() throws Exception {
+        String token = TOKENS.token("alice", "data.write");
+        String key = "race-" + UUID.randomUUID();
+        java.util.List<java.util.concurrent.CompletableFuture<String>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                Response response = post(token, "{\"race\":true}", key);
+                assertThat(response.getStatus()).isEqualTo(202);
+                return response.readEntity(String.class);
+            }));
+        }
+
+        assertThat(answers.stream().map(java.util.concurrent.CompletableFuture::join).distinct()).hasSize(1);
+        assertThat(BROKER.messageCount(topology.queue())).isEqualTo(1);
+    }
+
+    @Test
+    void refusesAnIdempotencyKeyReusedWithAnotherBody() {
+        String token = TOKENS.token("alice", "data.write");
+        String key = "reuse-" + UUID.randomUUID();
+        assertThat(post(token, "{\"a\":1}", key).getStatus()).isEqualTo(202);
+
+        assertProblem(post(token, "{\"a\":2}", key), 422);
+        assertThat(BROKER.messageCount(topology.queue())).isEqualTo(1);
+    }
+
+    @Test
+    void scopesIdempotencyKeysToTheCaller() {
+        String key = "shared-" + UUID.randomUUID();
+        Response alice = post(TOKENS.token("alice", "data.write"), "{\"a\":1}", key);
+        Response bob = post(TOKENS.token("bob", "data.write"), "{\"a\":1}", key);
+
+        assertThat(alice.getStatus()).isEqualTo(202);
+        assertThat(bob.getStatus()).isEqualTo(202);
+        assertThat(bob.readEntity(String.class)).isNotEqualTo(alice.readEntity(String.class));
+        assertThat(BROKER.messageCount(topology.queue())).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"has space", "tab\tkey", "é"})
+    void refusesAMalformedIdempotencyKey(String key) {
+        assertProblem(post(TOKENS.token("alice", "data.write"), "{\"a\":1}", key), 400);
+        assertNothingPublished();
+    }
+
+    @Test
     void refusesARequestWithoutAToken() {
         Response response = target.path("/data").request()
                 .post(Entity.entity("{\"a\":1}", MediaType.APPLICATION_JSON));
@@ -165,9 +229,16 @@ class DataResourceTest {
     }
 
     private Response post(String token, String body) {
-        return target.path("/data").request()
-                .header("Authorization", "Bearer " + token)
-                .post(Entity.entity(body.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON));
+        return post(token, body, null);
+    }
+
+    private Response post(String token, String body, String idempotencyKey) {
+        jakarta.ws.rs.client.Invocation.Builder request = target.path("/data").request()
+                .header("Authorization", "Bearer " + token);
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return request.post(Entity.entity(body.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON));
     }
 
     private static String assertProblem(Response response, int status) {
