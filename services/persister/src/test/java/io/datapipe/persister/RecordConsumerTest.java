@@ -22,10 +22,12 @@ import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
+import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
 import io.helidon.microprofile.testing.junit5.Configuration;
 import io.helidon.microprofile.testing.junit5.HelidonTest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
@@ -46,6 +48,7 @@ class RecordConsumerTest {
 
     private static final TestRabbitMq BROKER = TestRabbitMq.get();
     private static final RecordCodec CODEC = RecordCodec.standard();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static TestTopology topology;
     private static TestDatabase database;
 
@@ -58,6 +61,7 @@ class RecordConsumerTest {
         database = TestPostgres.get().createDatabase("persister");
         Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
         config.putAll(database.serviceConfig());
+        config.putAll(TestTokens.get().serviceConfig());
         config.put("datapipe.persister.batch-size", "50");
         config.put("datapipe.persister.prefetch", "200");
         TestConfig.register(config);
@@ -140,15 +144,7 @@ class RecordConsumerTest {
 
     @Test
     void retriesARecordTheDatabaseRefusesThenDeadLettersItWithTheReason() throws Exception {
-        // Fault injection: the database refuses any record whose payload has a "refuse" member.
-        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
-            statement.execute("CREATE OR REPLACE FUNCTION refuse_marked() RETURNS trigger AS $$ BEGIN"
-                                      + " IF NEW.payload ? 'refuse' THEN"
-                                      + " RAISE EXCEPTION 'refused by the test trigger' USING ERRCODE = 'check_violation';"
-                                      + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
-            statement.execute("CREATE TRIGGER refuse_marked BEFORE INSERT ON data_record"
-                                      + " FOR EACH ROW EXECUTE FUNCTION refuse_marked()");
-        }
+        installRefusal();
         try {
             List<RecordMessage> good = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -173,10 +169,70 @@ class RecordConsumerTest {
             assertThat(count(List.of(refused))).isZero();
             assertThat(BROKER.messageCount(topology.queue())).isZero();
         } finally {
-            try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
-                statement.execute("DROP TRIGGER refuse_marked ON data_record");
-            }
+            removeRefusal();
         }
+    }
+
+    /** Fault injection: the database refuses any record whose payload has a "refuse" member. */
+    private static void installRefusal() throws Exception {
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE OR REPLACE FUNCTION refuse_marked() RETURNS trigger AS $$ BEGIN"
+                                      + " IF NEW.payload ? 'refuse' THEN"
+                                      + " RAISE EXCEPTION 'refused by the test trigger' USING ERRCODE = 'check_violation';"
+                                      + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+            statement.execute("CREATE TRIGGER refuse_marked BEFORE INSERT ON data_record"
+                                      + " FOR EACH ROW EXECUTE FUNCTION refuse_marked()");
+        }
+    }
+
+    private static void removeRefusal() throws Exception {
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("DROP TRIGGER refuse_marked ON data_record");
+        }
+    }
+
+    @Test
+    void showsOperatorsWhyMessagesAreDeadLetteredAndReplaysThemOnceFixed() throws Exception {
+        String admin = TestTokens.get().token("ops", "data.admin");
+        installRefusal();
+        RecordMessage refused = record("alice", "{\"refuse\":\"until fixed\"}");
+        try {
+            publish(List.of(refused));
+            await().atMost(Duration.ofSeconds(30)).until(() -> BROKER.messageCount(topology.deadLetterQueue()) == 1);
+        } finally {
+            removeRefusal();
+        }
+
+        JsonNode page = JSON.readTree(target.path("/admin/dead-letters").request()
+                                              .header("Authorization", "Bearer " + admin).get(String.class));
+        assertThat(page.get("queue").asText()).isEqualTo(topology.deadLetterQueue());
+        assertThat(page.get("depth").asLong()).isEqualTo(1);
+        JsonNode message = page.get("messages").get(0);
+        assertThat(message.get("messageId").asText()).isEqualTo(refused.id().toString());
+        assertThat(message.get("reason").asText()).isEqualTo("retries-exhausted");
+        assertThat(message.get("failure").asText()).contains("refused by the test trigger");
+        assertThat(message.get("attempts").asText()).isEqualTo(String.valueOf(topology.retryDelaysMs().size() + 1));
+        assertThat(message.toString()).doesNotContain("until fixed");
+        // Looking changes nothing.
+        assertThat(BROKER.messageCount(topology.deadLetterQueue())).isEqualTo(1);
+
+        JsonNode replay = JSON.readTree(target.path("/admin/dead-letters/replay").request()
+                                                .header("Authorization", "Bearer " + admin)
+                                                .post(jakarta.ws.rs.client.Entity.text("")).readEntity(String.class));
+        assertThat(replay.get("replayed").asInt()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(List.of(refused)) == 1);
+        assertThat(BROKER.messageCount(topology.deadLetterQueue())).isZero();
+    }
+
+    @Test
+    void keepsTheDeadLetterQueueToOperators() {
+        assertThat(target.path("/admin/dead-letters").request().get().getStatus()).isEqualTo(401);
+        assertThat(target.path("/admin/dead-letters").request()
+                           .header("Authorization", "Bearer " + TestTokens.get().token("alice", "data.read", "data.write"))
+                           .get().getStatus()).isEqualTo(403);
+        assertThat(target.path("/admin/dead-letters/replay").request()
+                           .header("Authorization", "Bearer " + TestTokens.get().token("alice", "data.write"))
+                           .post(jakarta.ws.rs.client.Entity.text("")).getStatus()).isEqualTo(403);
     }
 
     @Test

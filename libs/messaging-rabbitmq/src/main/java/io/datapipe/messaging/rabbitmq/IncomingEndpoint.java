@@ -83,6 +83,11 @@ final class IncomingEndpoint extends Endpoint {
         return "incoming";
     }
 
+    /** @return operations on this channel's dead-letter queue, when it has one */
+    java.util.Optional<DeadLetterQueue> deadLetterQueue() {
+        return topology.deadLetterQueue().map(dlq -> new DeadLetterQueue(dlq, queue, this::connection));
+    }
+
     Publisher<IncomingRabbitMqMessage> publisher() {
         return FlowAdapters.toPublisher(emitter);
     }

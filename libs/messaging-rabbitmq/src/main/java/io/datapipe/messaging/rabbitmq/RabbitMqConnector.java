@@ -95,6 +95,19 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
     }
 
     /**
+     * The dead-letter queue of an incoming channel.
+     *
+     * @param channel the channel name
+     * @return operations on its dead-letter queue, or empty when it has none
+     */
+    public java.util.Optional<DeadLetterQueue> deadLetterQueue(String channel) {
+        return incoming.stream()
+                .filter(endpoint -> endpoint.channelName.equals(channel))
+                .findFirst()
+                .flatMap(IncomingEndpoint::deadLetterQueue);
+    }
+
+    /**
      * Unsettled incoming messages: delivered by the broker, not yet acknowledged or rejected.
      *
      * @return the count over all incoming channels

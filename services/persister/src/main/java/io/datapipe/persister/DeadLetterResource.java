@@ -1,0 +1,153 @@
+package io.datapipe.persister;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.datapipe.http.ApiException;
+import io.datapipe.messaging.rabbitmq.DeadLetterQueue;
+import io.datapipe.messaging.rabbitmq.FailureHeaders;
+import io.datapipe.messaging.rabbitmq.RabbitMqConnector;
+import io.helidon.security.annotations.Authenticated;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+
+import static java.lang.System.Logger.Level.INFO;
+
+/**
+ * The dead-letter queue, for operators (role {@code data.admin}).
+ * <ul>
+ *     <li>{@code GET /admin/dead-letters?limit=}: how many messages are dead-lettered and, for the oldest,
+ *     why (reason, failure, attempts, when); bodies are not shown, they are users' data;</li>
+ *     <li>{@code POST /admin/dead-letters/replay?limit=}: moves the oldest back to the work queue, once
+ *     whatever made them fail is fixed.</li>
+ * </ul>
+ */
+@Path("/admin/dead-letters")
+@ApplicationScoped
+@Authenticated
+@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer", bearerFormat = "JWT")
+@SecurityRequirement(name = "bearer")
+public class DeadLetterResource {
+
+    private static final System.Logger LOGGER = System.getLogger(DeadLetterResource.class.getName());
+    private static final int MAX_LIMIT = 1_000;
+
+    private final RabbitMqConnector connector;
+
+    @Inject
+    DeadLetterResource(@Connector(RabbitMqConnector.NAME) RabbitMqConnector connector) {
+        this.connector = connector;
+    }
+
+    /**
+     * A dead-lettered message as operators see it.
+     *
+     * @param messageId          the record id
+     * @param userId             whose record it is
+     * @param reason             {@code rejected} (not a valid record) or {@code retries-exhausted}
+     * @param failure            class and message of the last failure
+     * @param attempts           how many times it was tried
+     * @param originalRoutingKey the routing key it was published with
+     * @param failedAt           when it was given up on
+     * @param bodyBytes          the size of its body
+     */
+    public record DeadLetterView(String messageId, String userId, String reason, String failure, String attempts,
+                                 String originalRoutingKey, String failedAt, int bodyBytes) {
+    }
+
+    /**
+     * The queue and its oldest messages.
+     *
+     * @param queue    the dead-letter queue
+     * @param depth    messages in it
+     * @param messages the oldest ones
+     */
+    public record DeadLetterPage(String queue, long depth, List<DeadLetterView> messages) {
+    }
+
+    /**
+     * The outcome of a replay.
+     *
+     * @param replayed how many messages went back to the work queue
+     * @param to       the work queue
+     */
+    public record Replay(int replayed, String to) {
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("data.admin")
+    @Operation(summary = "What is dead-lettered, and why")
+    public DeadLetterPage list(@QueryParam("limit") @DefaultValue("20") int limit) {
+        DeadLetterQueue queue = queue();
+        try {
+            DeadLetterQueue.Peek peek = queue.peek(checked(limit));
+            return new DeadLetterPage(queue.name(), peek.depth(), peek.messages().stream().map(DeadLetterResource::view).toList());
+        } catch (IOException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @POST
+    @Path("/replay")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed("data.admin")
+    @Operation(summary = "Move the oldest dead-lettered messages back to the work queue")
+    public Replay replay(@QueryParam("limit") @DefaultValue("100") int limit) {
+        DeadLetterQueue queue = queue();
+        try {
+            int replayed = queue.replay(checked(limit));
+            LOGGER.log(INFO, () -> "replayed " + replayed + " dead-lettered message(s) to " + queue.workQueue());
+            return new Replay(replayed, queue.workQueue());
+        } catch (IOException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private DeadLetterQueue queue() {
+        return connector.deadLetterQueue("records").orElseThrow(
+                () -> ApiException.notFound("this persister has no dead-letter queue configured"));
+    }
+
+    private static int checked(int limit) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ApiException.badRequest("INVALID_LIMIT", "limit must be from 1 to " + MAX_LIMIT);
+        }
+        return limit;
+    }
+
+    private static ApiException unavailable(IOException e) {
+        LOGGER.log(System.Logger.Level.WARNING, () -> "dead-letter queue operation failed: " + e.getMessage());
+        return ApiException.serviceUnavailable("the message broker is unavailable", Duration.ofSeconds(5));
+    }
+
+    private static DeadLetterView view(DeadLetterQueue.DeadLetter message) {
+        Map<String, String> headers = message.headers();
+        String failure = headers.getOrDefault(FailureHeaders.FAILURE_CLASS, "") + ": "
+                + headers.getOrDefault(FailureHeaders.FAILURE_MESSAGE, "");
+        return new DeadLetterView(message.messageId().orElse(null),
+                                  headers.get("user-id"),
+                                  headers.getOrDefault(FailureHeaders.DEAD_LETTER_REASON, headers.get("x-first-death-reason")),
+                                  failure,
+                                  headers.get(FailureHeaders.ATTEMPTS),
+                                  headers.get(FailureHeaders.ORIGINAL_ROUTING_KEY),
+                                  headers.get(FailureHeaders.FAILED_AT),
+                                  message.bodyBytes());
+    }
+}
