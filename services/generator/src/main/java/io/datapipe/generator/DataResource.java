@@ -2,6 +2,7 @@ package io.datapipe.generator;
 
 import java.io.InputStream;
 
+import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
 import io.helidon.security.annotations.Authenticated;
 
@@ -89,8 +90,9 @@ public class DataResource {
             throw refused;
         }
         String userId = security.getUserPrincipal().getName();
-        IdempotencyKeys.Accepted outcome = idempotency.acceptOnce(userId, idempotencyKey, payload.bytes(),
-                                                                  () -> publisher.publish(userId, payload.json()));
+        IdempotencyKeys.Accepted outcome = idempotency.acceptOnce(
+                userId, idempotencyKey, payload.bytes(),
+                identity -> publisher.publish(new RecordMessage(identity.id(), userId, payload.json(), identity.receivedAt())));
         AcceptedRecord accepted = outcome.record();
         // A relative Location, as the brief specifies: behind the gateway the service's own host is not the client's.
         Response.ResponseBuilder response = Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id());

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.datapipe.http.ApiException;
@@ -31,7 +31,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *     for at most {@code datapipe.generator.idempotency-max-keys} keys (least recently used go first).</li>
  *     <li>The same key with a different body is a client error (422).</li>
  *     <li>A retry that arrives while the first request is still waiting for the broker waits for its answer.</li>
- *     <li>A request that failed (503) leaves no trace: retrying it publishes.</li>
+ *     <li>The record id and {@code receivedAt} are minted once per key. When an attempt fails (503) the
+ *     broker may or may not hold the message; a retry publishes the same id again, so the persister
+ *     stores the record once either way.</li>
  * </ul>
  * Keys live in this process. With several generator replicas, a retry reaches the replica that
  * answered the first time only if the gateway routes a caller consistently (for example by a hash of the
@@ -49,8 +51,29 @@ public class IdempotencyKeys {
     private record Key(String userId, String key) {
     }
 
-    /** What the first request with a key did, or is doing. */
-    private record Entry(byte[] bodyDigest, CompletableFuture<AcceptedRecord> outcome) {
+    /** The identity a key gave its record, and the latest attempt to publish it. */
+    private static final class Entry {
+        private final byte[] bodyDigest;
+        private final Identity identity;
+        private CompletableFuture<AcceptedRecord> attempt;
+
+        private Entry(byte[] bodyDigest, Identity identity) {
+            this.bodyDigest = bodyDigest;
+            this.identity = identity;
+        }
+    }
+
+    /**
+     * The id and acceptance time of a record, minted once per idempotency key.
+     *
+     * @param id         the record id
+     * @param receivedAt when the first request with the key was received
+     */
+    public record Identity(java.util.UUID id, java.time.Instant receivedAt) {
+        static Identity mint() {
+            return new Identity(io.datapipe.contract.RecordIds.next(),
+                                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        }
     }
 
     private final ConcurrentMap<Key, Entry> keys;
@@ -74,34 +97,43 @@ public class IdempotencyKeys {
      * @param userId  the caller
      * @param key     the header value, or {@code null} when there is none
      * @param body    the request body as received
-     * @param publish publishes the record and returns what was accepted
-     * @return what was accepted, now or by the first request with this key
+     * @param publish publishes the record with the given identity and returns what was accepted
+     * @return what was accepted, now or by an earlier request with this key
      */
-    public Accepted acceptOnce(String userId, String key, byte[] body, Supplier<AcceptedRecord> publish) {
+    public Accepted acceptOnce(String userId, String key, byte[] body, Function<Identity, AcceptedRecord> publish) {
         if (key == null) {
-            return new Accepted(publish.get(), false);
+            return new Accepted(publish.apply(Identity.mint()), false);
         }
         if (!VALID.matcher(key).matches()) {
             throw ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
                                           "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
         }
-        Key id = new Key(userId, key);
-        Entry mine = new Entry(digest(body), new CompletableFuture<>());
-        Entry first = keys.putIfAbsent(id, mine);
-        if (first != null) {
-            if (!Arrays.equals(first.bodyDigest(), mine.bodyDigest())) {
-                throw new ApiException(Problem.of(422, "idempotency-key-reused", "Unprocessable Content",
-                                                  "this Idempotency-Key was used with a different body"));
+        Entry fresh = new Entry(digest(body), Identity.mint());
+        Entry entry = keys.putIfAbsent(new Key(userId, key), fresh);
+        if (entry == null) {
+            entry = fresh;
+        } else if (!Arrays.equals(entry.bodyDigest, fresh.bodyDigest)) {
+            throw new ApiException(Problem.of(422, "idempotency-key-reused", "Unprocessable Content",
+                                              "this Idempotency-Key was used with a different body"));
+        }
+        CompletableFuture<AcceptedRecord> attempt;
+        boolean mine = false;
+        synchronized (entry) {
+            if (entry.attempt == null || entry.attempt.isCompletedExceptionally()) {
+                entry.attempt = new CompletableFuture<>();
+                mine = true;
             }
-            return new Accepted(await(first.outcome()), true);
+            attempt = entry.attempt;
+        }
+        if (!mine) {
+            return new Accepted(await(attempt), true);
         }
         try {
-            AcceptedRecord accepted = publish.get();
-            mine.outcome().complete(accepted);
+            AcceptedRecord accepted = publish.apply(entry.identity);
+            attempt.complete(accepted);
             return new Accepted(accepted, false);
         } catch (RuntimeException e) {
-            keys.remove(id, mine);
-            mine.outcome().completeExceptionally(e);
+            attempt.completeExceptionally(e);
             throw e;
         }
     }

@@ -1,20 +1,16 @@
 package io.datapipe.generator;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.datapipe.contract.RecordCodec;
-import io.datapipe.contract.RecordIds;
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
 import io.datapipe.messaging.rabbitmq.OutgoingRabbitMqMessage;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -57,16 +53,16 @@ public class RecordPublisher {
     }
 
     /**
-     * Publishes a record and waits for the broker to confirm it.
+     * Publishes a record and waits for the broker to confirm it. Its id is minted by the caller: a retry
+     * with an idempotency key publishes the same id again, so that the persister stores it once whatever
+     * happened to the first attempt.
      *
-     * @param userId  the caller
-     * @param payload the record payload
+     * @param record the record
      * @return what was accepted
      * @throws ApiException 503 when the broker did not confirm
      */
-    public AcceptedRecord publish(String userId, ObjectNode payload) {
-        RecordMessage record = new RecordMessage(RecordIds.next(), userId, payload,
-                                                 Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    public AcceptedRecord publish(RecordMessage record) {
+        String userId = record.userId();
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         long sent = System.nanoTime();
         try {
