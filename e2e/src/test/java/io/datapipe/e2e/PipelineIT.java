@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
@@ -44,18 +45,11 @@ class PipelineIT {
     static void start() throws Exception {
         topology = BROKER.topology("e2e");
         database = TestPostgres.get().createDatabase("e2e");
-        Map<String, String> messaging = new HashMap<>();
-        messaging.put("datapipe.rabbitmq.host", BROKER.host());
-        messaging.put("datapipe.rabbitmq.port", Integer.toString(BROKER.port()));
-        messaging.put("datapipe.rabbitmq.username", BROKER.username());
-        messaging.put("datapipe.rabbitmq.password", BROKER.password());
-        messaging.put("datapipe.exchange", topology.exchange());
-        messaging.put("datapipe.queue", topology.queue());
-        messaging.put("datapipe.dead-letter-exchange", topology.deadLetterExchange());
-        messaging.put("datapipe.dead-letter-queue", topology.deadLetterQueue());
+        Map<String, String> messaging = TestConfig.messaging(BROKER, topology);
 
         Map<String, String> persisterConfig = new HashMap<>(messaging);
         persisterConfig.putAll(database.serviceConfig());
+        persisterConfig.putAll(TOKENS.serviceConfig());
         persister = ServiceProcess.start("persister", persisterConfig);
 
         Map<String, String> generatorConfig = new HashMap<>(messaging);

@@ -18,10 +18,11 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * One packaged service running as its own process, configured through system properties, with its
- * output in {@code target/e2e-logs/<name>.log}.
+ * output in {@code target/e2e-logs/<name>-<n>.log}.
  */
 final class ServiceProcess implements AutoCloseable {
 
+    private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
@@ -45,7 +46,7 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         Path logs = Path.of(System.getProperty("datapipe.e2e.logs", "target/e2e-logs"));
         Files.createDirectories(logs);
-        Path log = logs.resolve(name + ".log");
+        Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
@@ -79,9 +80,44 @@ final class ServiceProcess implements AutoCloseable {
         return log;
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Kills the process at once (SIGKILL): no shutdown hook, no drain, as a crash or an OOM kill. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Asks the process to stop (SIGTERM) and waits until it has. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " did not stop within 60 s of SIGTERM; see " + log);
+        }
+        return process.exitValue();
+    }
+
+    /** The value of one sample on /metrics (the first series of that name), or -1 when absent. */
+    double metric(String name) throws IOException, InterruptedException {
+        String body = HTTP.send(HttpRequest.newBuilder(uri("/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+                                HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    /** The HTTP status of a GET, or -1 when the service does not answer. */
+    int statusOf(String path) {
+        return status(uri(path));
+    }
+
     private static int status(URI uri) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build(),
+            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
                              HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;

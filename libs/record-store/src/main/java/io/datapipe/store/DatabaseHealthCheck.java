@@ -25,7 +25,7 @@ public class DatabaseHealthCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Optional<String> problem = probe.problem();
+        Optional<String> problem = probe.latestProblem();
         return problem.map(error -> HealthCheckResponse.named("database").down().withData("error", error).build())
                 .orElseGet(() -> HealthCheckResponse.named("database").up().build());
     }

@@ -41,12 +41,13 @@ public class SchemaMigration {
         if (!migrate) {
             return;
         }
-        MigrateResult result = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        LOGGER.log(INFO, () -> "database schema at version " + result.targetSchemaVersion
-                + " (" + result.migrationsExecuted + " migration(s) applied now)");
+                .load();
+        MigrateResult result = flyway.migrate();
+        String version = flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();
+        LOGGER.log(INFO, () -> "database schema at version " + version + " (" + result.migrationsExecuted
+                + " migration(s) applied now)");
     }
 }

@@ -112,7 +112,13 @@ public final class TestPostgres {
         return DriverManager.getConnection(jdbcUrl(database), user, password);
     }
 
-    private Connection adminConnection() throws SQLException {
+    /**
+     * Opens a connection to the administrative database (to create, drop or alter test databases).
+     *
+     * @return an open connection; the caller closes it
+     * @throws SQLException when the server refuses
+     */
+    public Connection adminConnection() throws SQLException {
         return connect(adminDatabase);
     }
 

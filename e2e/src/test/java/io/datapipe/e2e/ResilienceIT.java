@@ -1,0 +1,227 @@
+package io.datapipe.e2e;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.datapipe.testsupport.TestConfig;
+import io.datapipe.testsupport.TestDatabase;
+import io.datapipe.testsupport.TestPostgres;
+import io.datapipe.testsupport.TestRabbitMq;
+import io.datapipe.testsupport.TestTokens;
+import io.datapipe.testsupport.TestTopology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Faults injected while thousands of records flow, each test ending with the exact rows expected: every
+ * record published (or accepted) is stored, none twice, none left in a queue.
+ */
+class ResilienceIT {
+
+    private static final TestRabbitMq BROKER = TestRabbitMq.get();
+    private static final TestTokens TOKENS = TestTokens.get();
+    private static final Duration DEADLINE = Duration.ofSeconds(90);
+
+    private TestTopology topology;
+    private TestDatabase database;
+    private final List<ServiceProcess> services = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        topology = BROKER.topology("resilience");
+        database = TestPostgres.get().createDatabase("resilience");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (ServiceProcess service : services) {
+            if (service.isAlive()) {
+                service.close();
+            }
+        }
+        topology.close();
+        database.close();
+    }
+
+    @Test
+    void aPersisterKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
+        ServiceProcess persister = persister();
+        RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
+        await().atMost(DEADLINE).until(() -> rows() >= 1_000);
+
+        persister.kill();
+        long storedAtKill = rows();
+        assertThat(storedAtKill).as("killed mid-stream").isLessThan(5_000);
+        persister();
+
+        Set<UUID> published = stream.awaitPublished();
+        assertExactly(published);
+    }
+
+    @Test
+    void theBrokerClosingEveryConnectionMidStreamLosesNothingThatWasAccepted() throws Exception {
+        assumeThat(BROKER.canCloseConnections()).as("rabbitmqctl reachable").isTrue();
+        persister();
+        ServiceProcess generator = generator();
+        String token = TOKENS.token("alice", "data.write");
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        Map<String, UUID> accepted = new ConcurrentHashMap<>();
+        int records = 1_500;
+
+        try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> posts = new java.util.ArrayList<>();
+            for (int i = 0; i < records; i++) {
+                String key = "record-" + i;
+                posts.add(clients.submit(() -> accepted.put(key, postUntilAccepted(http, generator, token, key))));
+            }
+            await().atMost(DEADLINE).until(() -> accepted.size() >= 300);
+            assertThat(BROKER.closeConnections(topology.exchange())).as("connections closed").isGreaterThanOrEqualTo(2);
+            await().atMost(DEADLINE).until(() -> accepted.size() >= 900);
+            assertThat(BROKER.closeConnections(topology.exchange())).isGreaterThanOrEqualTo(2);
+            for (Future<?> post : posts) {
+                post.get();
+            }
+        }
+
+        assertThat(accepted).hasSize(records);
+        assertExactly(Set.copyOf(accepted.values()));
+    }
+
+    @Test
+    void aDatabaseRefusingConnectionsForAWhileLosesNothing() throws Exception {
+        ServiceProcess persister = persister();
+        RecordStream stream = RecordStream.start(BROKER, topology, 4_000, 1_000);
+        await().atMost(DEADLINE).until(() -> rows() >= 500);
+
+        try (Connection admin = TestPostgres.get().adminConnection(); Statement statement = admin.createStatement()) {
+            statement.execute("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database.name()
+                                      + "' AND pid <> pg_backend_pid()");
+            // The persister notices: it is not ready, and it holds its messages rather than acknowledging them.
+            await().atMost(Duration.ofSeconds(30)).until(() -> persister.statusOf("/health/ready") == 503);
+            await().atMost(Duration.ofSeconds(30)).until(() -> persister.metric("datapipe_persister_db_retries_total") >= 1);
+            assertThat(BROKER.messageCount(topology.deadLetterQueue())).isZero();
+            statement.execute("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS true");
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> persister.statusOf("/health/ready") == 200);
+        assertExactly(stream.awaitPublished());
+    }
+
+    @Test
+    void sigtermMidStreamStoresTheBatchInFlightAndRedeliversNothingStored() throws Exception {
+        ServiceProcess persister = persister();
+        RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
+        await().atMost(DEADLINE).until(() -> rows() >= 1_000);
+
+        assertThat(persister.terminate()).as("exit status after SIGTERM").isIn(0, 143);
+        assertThat(Files.readString(persister.log())).contains("every batch in flight is stored and acknowledged");
+
+        ServiceProcess restarted = persister();
+        assertExactly(stream.awaitPublished());
+        // Nothing the first process stored came back to the second: no redelivery storm after a rolling update.
+        assertThat(restarted.metric("datapipe_persister_records_duplicate_total")).isZero();
+    }
+
+    private ServiceProcess persister() throws IOException {
+        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
+        config.putAll(database.serviceConfig());
+        config.putAll(TOKENS.serviceConfig());
+        config.put("mp.messaging.incoming.records.connection-name", topology.exchange() + "-persister");
+        config.put("datapipe.persister.batch-size", "200");
+        ServiceProcess persister = ServiceProcess.start("persister", config);
+        services.add(persister);
+        persister.awaitReady();
+        return persister;
+    }
+
+    private ServiceProcess generator() throws IOException {
+        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
+        config.putAll(TOKENS.serviceConfig());
+        config.put("mp.messaging.outgoing.records.connection-name", topology.exchange() + "-generator");
+        config.put("datapipe.publish.confirm-timeout-ms", "2000");
+        ServiceProcess generator = ServiceProcess.start("generator", config);
+        services.add(generator);
+        generator.awaitReady();
+        return generator;
+    }
+
+    /** POSTs one record, retrying with the same Idempotency-Key until it is accepted. */
+    private static UUID postUntilAccepted(HttpClient http, ServiceProcess generator, String token, String key) {
+        HttpRequest request = HttpRequest.newBuilder(generator.uri("/data"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\"}"))
+                .timeout(Duration.ofSeconds(20))
+                .build();
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 202) {
+                    return UUID.fromString(new ObjectMapper().readTree(response.body()).get("id").asText());
+                }
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                long retryAfter = response.headers().firstValueAsLong("Retry-After").orElse(1);
+                Thread.sleep(Math.min(retryAfter, 1) * 200);
+            } catch (IOException e) {
+                // connection reset while the generator reconnects: try again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("record " + key + " was never accepted");
+    }
+
+    /** Waits until the queue is drained, then checks that the table holds exactly these ids. */
+    private void assertExactly(Set<UUID> expected) throws Exception {
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(250))
+                .until(() -> rows() >= expected.size() && BROKER.messageCount(topology.queue()) == 0);
+        Set<UUID> stored = new HashSet<>();
+        long rows = 0;
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT id FROM data_record")) {
+            while (result.next()) {
+                stored.add(result.getObject(1, UUID.class));
+                rows++;
+            }
+        }
+        assertThat(rows).as("rows").isEqualTo(expected.size());
+        assertThat(stored).as("stored ids").isEqualTo(expected);
+        assertThat(BROKER.messageCount(topology.deadLetterQueue())).as("dead-lettered").isZero();
+    }
+
+    private long rows() throws Exception {
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT count(*) FROM data_record")) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+}
