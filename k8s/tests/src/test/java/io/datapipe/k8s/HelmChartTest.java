@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.datapipe.k8s.Manifests.Workload;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -103,7 +104,8 @@ class HelmChartTest {
         Manifests helm = render(env);
         Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
         for (String kind : List.of("NetworkPolicy", "HTTPRoute", "Rollout", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor",
-                "AnalysisTemplate", "Queue", "Exchange", "Binding", "Permission", "User", "Vhost", "ExternalSecret", "PrometheusRule", "RabbitmqCluster")) {
+                "AnalysisTemplate", "Queue", "Exchange", "Binding", "Permission", "User", "Vhost", "ExternalSecret", "PrometheusRule", "RabbitmqCluster",
+                "AlertmanagerConfig")) {
             kustomize.ofKind(kind).forEach(k -> {
                 ObjectNode h = helm.find(kind, Manifests.name(k)).orElseThrow(() -> new AssertionError(Manifests.id(k) + " not rendered by Helm"));
                 assertThat(h.path("spec")).as(env + " " + Manifests.id(k)).isEqualTo(k.path("spec"));
@@ -117,7 +119,37 @@ class HelmChartTest {
         assertThat(Yaml.read(Repo.CHART.resolve("files/otel-collector-config.yaml")))
                 .isEqualTo(Yaml.read(Repo.K8S.resolve("base/otel-collector/config.yaml")));
         assertThat(Yaml.read(Repo.CHART.resolve("files/prometheusrule.yaml")))
-                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alarms/prometheusrule.yaml")));
+                .isEqualTo(Yaml.read(Repo.K8S.resolve("base/monitoring/prometheusrule.yaml")));
+        assertThat(Yaml.read(Repo.CHART.resolve("files/alertmanagerconfig-chat.yaml")))
+                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alerting-chat/alertmanagerconfig.yaml")));
+        assertThat(Yaml.read(Repo.CHART.resolve("files/alertmanagerconfig-pager.yaml")))
+                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alarms/alertmanagerconfig.yaml")));
+        for (Path dashboard : Dashboards.files()) {
+            assertThat(Yaml.read(Repo.CHART.resolve("files/dashboards").resolve(dashboard.getFileName())))
+                    .as("charts/datapipe/files/dashboards/" + dashboard.getFileName() + " is a copy of dashboards/" + dashboard.getFileName())
+                    .isEqualTo(Yaml.read(dashboard));
+        }
+        try (var copies = java.nio.file.Files.list(Repo.CHART.resolve("files/dashboards"))) {
+            assertThat(copies.map(f -> f.getFileName().toString()).sorted().toList())
+                    .isEqualTo(Dashboards.files().stream().map(f -> f.getFileName().toString()).sorted().toList());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void dashboardsAreTheSameConfigMapsAsInTheOverlay(String env) {
+        Manifests helm = render(env);
+        Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
+        List<ObjectNode> dashboards = kustomize.ofKind("ConfigMap").filter(c -> c.at("/metadata/labels/grafana_dashboard").asText().equals("1")).toList();
+        assertThat(dashboards).hasSize(Dashboards.files().size());
+        for (ObjectNode k : dashboards) {
+            ObjectNode h = helm.find("ConfigMap", Manifests.name(k)).orElseThrow(() -> new AssertionError(Manifests.id(k) + " not rendered by Helm"));
+            assertThat(h.path("data")).as(Manifests.id(k)).isEqualTo(k.path("data"));
+            assertThat(h.at("/metadata/annotations/grafana_folder")).as(Manifests.id(k)).isEqualTo(k.at("/metadata/annotations/grafana_folder"));
+            assertThat(h.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+        }
     }
 
     @Test

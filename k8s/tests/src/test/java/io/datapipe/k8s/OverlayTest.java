@@ -144,6 +144,8 @@ class OverlayTest {
     void productionHasAlarmsAndMoreThanOneOfEverything() {
         Manifests m = render("prd");
         assertThat(m.ofKind("PrometheusRule")).hasSize(1);
+        assertThat(m.ofKind("AlertmanagerConfig")).hasSize(1);
+        assertThat(m.ofKind("ExternalSecret").map(Manifests::name)).contains("datapipe-alerting-pager", "datapipe-alerting-chat");
         m.ofKind("HorizontalPodAutoscaler").forEach(h -> assertThat(h.path("spec").path("minReplicas").asInt()).as(Manifests.id(h)).isGreaterThanOrEqualTo(3));
         assertThat(m.find("Deployment", "otel-collector").orElseThrow().path("spec").path("replicas").asInt()).isGreaterThanOrEqualTo(2);
     }

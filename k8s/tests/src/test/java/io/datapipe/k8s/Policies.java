@@ -26,6 +26,11 @@ final class Policies {
     static final Set<String> ALLOWED_INGRESS_NAMESPACES = Set.of("envoy-gateway-system", "monitoring");
     /** ConfigMaps that the platform creates outside Git (see docs/deployment.md). */
     static final Set<String> EXTERNAL_CONFIGMAPS = Set.of("datapipe-db-ca");
+    /**
+     * Secrets created outside Git where nothing makes them: dev's chat webhook for Alertmanager
+     * (docs/observability.md). stg and prd make it with External Secrets (AlertRoutingTest checks).
+     */
+    static final Set<String> EXTERNAL_SECRETS = Set.of("datapipe-alerting-chat");
 
     private static final Pattern TAGGED_IMAGE = Pattern.compile("^[^@\\s]+:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?$|^[^@\\s]+@sha256:[a-f0-9]{64}$");
 
@@ -636,12 +641,19 @@ final class Policies {
         return out;
     }
 
-    /** Every ConfigMap and Secret a pod or a topology object names exists (or is made by an ExternalSecret). */
+    /** Every ConfigMap and Secret a pod, a topology object or an AlertmanagerConfig names exists (or is made by an ExternalSecret). */
     static List<String> references(Manifests m) {
         List<String> out = new ArrayList<>();
         Set<String> secrets = new HashSet<>();
         m.ofKind("Secret").forEach(s -> secrets.add(Manifests.name(s)));
         m.ofKind("ExternalSecret").forEach(s -> secrets.add(s.path("spec").path("target").path("name").asText(Manifests.name(s))));
+        for (ObjectNode config : m.ofKind("AlertmanagerConfig").toList()) {
+            for (JsonNode ref : AlertRouting.secretRefs(config)) {
+                if (!EXTERNAL_SECRETS.contains(ref.path("name").asText())) {
+                    secret(out, secrets, Manifests.id(config), ref.path("name"));
+                }
+            }
+        }
         for (Workload w : m.workloads()) {
             for (ObjectNode c : w.containers()) {
                 String where = w.id() + " container " + c.path("name").asText();

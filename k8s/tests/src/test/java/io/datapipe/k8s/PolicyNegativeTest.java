@@ -119,6 +119,8 @@ class PolicyNegativeTest {
                         m -> annotations(get(m, "HTTPRoute", "datapipe")).remove("argocd.argoproj.io/sync-wave")),
                 new Breakage("secret that nothing makes", "prd", "references", "Secret datapipe-db-web is neither",
                         m -> remove(m, "ExternalSecret", "datapipe-db-web")),
+                new Breakage("pager key that nothing makes", "prd", "references", "AlertmanagerConfig/datapipe: Secret datapipe-alerting-pager is neither",
+                        m -> remove(m, "ExternalSecret", "datapipe-alerting-pager")),
                 new Breakage("ConfigMap key that does not exist", "dev", "references", "has no key AWS_REGION",
                         m -> m.objects.stream().filter(o -> Manifests.name(o).startsWith("otel-collector-env"))
                                 .forEach(o -> ((ObjectNode) o.path("data")).remove("AWS_REGION"))),
