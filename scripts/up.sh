@@ -82,8 +82,13 @@ start_service() {
     fi
     local agent=()
     if [ "${OTEL:-0}" = 1 ]; then
+        # The standard OTEL_* variables pass through; metrics stay on /metrics and logs in the log files
+        # unless asked otherwise. OTEL_TRACES_EXPORTER=logging prints the spans into the service's log.
         agent=("-javaagent:services/$service/target/otel/opentelemetry-javaagent.jar")
         export OTEL_SERVICE_NAME="datapipe-$service"
+        export OTEL_TRACES_EXPORTER=${OTEL_TRACES_EXPORTER:-otlp}
+        export OTEL_METRICS_EXPORTER=${OTEL_METRICS_EXPORTER:-none}
+        export OTEL_LOGS_EXPORTER=${OTEL_LOGS_EXPORTER:-none}
     fi
     say "starting $service on :$(port_of "$service") (log: $LOCAL/logs/$service.log)"
     DATAPIPE_WEB_CURSOR_SECRET=$(cat "$LOCAL/cursor-secret") \

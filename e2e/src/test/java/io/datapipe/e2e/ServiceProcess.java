@@ -38,6 +38,19 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(String name, Map<String, String> config) throws IOException {
+        return start(name, config, false, Map.of());
+    }
+
+    /**
+     * Starts a service, optionally with the OpenTelemetry Java agent the image uses.
+     *
+     * @param name        service name
+     * @param config      system properties (MicroProfile Config keys)
+     * @param traced      attach the agent from {@code target/otel}
+     * @param environment extra environment variables (for example {@code OTEL_*})
+     */
+    static ServiceProcess start(String name, Map<String, String> config, boolean traced, Map<String, String> environment)
+            throws IOException {
         Path services = Path.of(System.getProperty("datapipe.services.dir", "../services"));
         Path jar = services.resolve(name).resolve("target").resolve("datapipe-" + name + ".jar").toAbsolutePath();
         if (!Files.exists(jar)) {
@@ -50,11 +63,16 @@ final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
+        if (traced) {
+            command.add("-javaagent:" + jar.getParent().resolve("otel").resolve("opentelemetry-javaagent.jar"));
+        }
         command.add("-Dserver.port=" + port);
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar.toString());
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process process = builder
                 .directory(jar.getParent().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

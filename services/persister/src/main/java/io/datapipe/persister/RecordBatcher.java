@@ -16,6 +16,15 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.messaging.rabbitmq.DeadLetterException;
+import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMessage;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.reactivestreams.Subscriber;
@@ -45,6 +54,8 @@ import static java.lang.System.Logger.Level.WARNING;
 final class RecordBatcher implements Subscriber<Message<byte[]>> {
 
     private static final System.Logger LOGGER = System.getLogger(RecordBatcher.class.getName());
+    private static final Tracer TRACER = GlobalOpenTelemetry.getTracer("io.datapipe.persister");
+    private static final int MAX_LINKS = 128;
 
     private final RecordCodec codec = RecordCodec.standard();
     private final RecordStore store;
@@ -60,8 +71,8 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     private ScheduledFuture<?> flushTimer;
     private volatile Subscription subscription;
 
-    /** A decoded record and the message that carried it. */
-    private record Pending(Message<byte[]> message, RecordMessage record) {
+    /** A decoded record, the message that carried it, and the trace context it was delivered in. */
+    private record Pending(Message<byte[]> message, RecordMessage record, Context traceContext) {
     }
 
     RecordBatcher(RecordStore store, PersisterMetrics metrics, int batchSize, Duration maxWait, int window,
@@ -97,7 +108,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         }
         List<Pending> full = null;
         synchronized (lock) {
-            batch.add(new Pending(message, record));
+            batch.add(new Pending(message, record, traceContext(message)));
             if (batch.size() >= batchSize) {
                 full = takeBatch();
             } else if (batch.size() == 1) {
@@ -140,13 +151,17 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         Map<UUID, RecordMessage> distinct = new LinkedHashMap<>();
         pending.forEach(p -> distinct.putIfAbsent(p.record().id(), p.record()));
         RecordStore.Result result;
-        try {
+        Span span = batchSpan(pending);
+        try (Scope ignored = span.makeCurrent()) {
             result = store.store(List.copyOf(distinct.values()));
         } catch (RuntimeException e) {
             // Interrupted while waiting for the database (shutdown): leave the messages unacknowledged,
             // the broker delivers them again.
+            span.recordException(e);
             LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
             return;
+        } finally {
+            span.end();
         }
         Map<UUID, String> refused = result.refused();
         java.time.Instant committed = java.time.Instant.now();
@@ -168,6 +183,31 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         if (current != null) {
             current.request(pending.size());
         }
+    }
+
+    /**
+     * The span of one batch: a child of its first record's trace (so a lone record reads as one trace from
+     * POST to INSERT), linked to the trace of every other record in it (the messaging convention for batch
+     * processing). The database spans of the insert are its children.
+     */
+    private static Span batchSpan(List<Pending> pending) {
+        SpanBuilder builder = TRACER.spanBuilder("records store")
+                .setSpanKind(SpanKind.INTERNAL)
+                .setParent(pending.get(0).traceContext())
+                .setAttribute("messaging.batch.message_count", (long) pending.size())
+                .setAttribute("db.system", "postgresql");
+        java.util.Set<String> linked = new java.util.HashSet<>();
+        for (int i = 1; i < pending.size() && linked.size() < MAX_LINKS; i++) {
+            SpanContext other = Span.fromContext(pending.get(i).traceContext()).getSpanContext();
+            if (other.isValid() && linked.add(other.getSpanId())) {
+                builder.addLink(other);
+            }
+        }
+        return builder.startSpan();
+    }
+
+    private static Context traceContext(Message<byte[]> message) {
+        return message instanceof IncomingRabbitMqMessage incoming ? incoming.traceContext() : Context.current();
     }
 
     @Override

@@ -74,7 +74,7 @@ final class IncomingEndpoint extends Endpoint {
         this.queueStats = new QueueStats(watched, this::connection, metrics);
         long statsInterval = config.getOptionalValue("queue-stats-interval-ms", Long.class).orElse(15_000L);
         if (statsInterval > 0) {
-            scheduler.scheduleWithFixedDelay(queueStats::refresh, 0, statsInterval, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(() -> Untraced.run(queueStats::refresh), 0, statsInterval, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Delivery;
 import com.rabbitmq.client.Envelope;
+import io.opentelemetry.context.Context;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
@@ -30,11 +31,24 @@ public final class IncomingRabbitMqMessage implements Message<byte[]> {
     private final long generation;
     private final IncomingEndpoint endpoint;
     private final AtomicBoolean settled = new AtomicBoolean();
+    private final Context traceContext;
 
     IncomingRabbitMqMessage(Delivery delivery, long generation, IncomingEndpoint endpoint) {
         this.delivery = delivery;
         this.generation = generation;
         this.endpoint = endpoint;
+        this.traceContext = Context.current();
+    }
+
+    /**
+     * The trace context of the delivery (with the OpenTelemetry agent: the consumer's process span, a child
+     * of the publisher's trace carried in the message headers). Processing on another thread makes it
+     * current, or links to it, so the work joins the message's trace.
+     *
+     * @return the OpenTelemetry context current when the message was delivered
+     */
+    public Context traceContext() {
+        return traceContext;
     }
 
     @Override

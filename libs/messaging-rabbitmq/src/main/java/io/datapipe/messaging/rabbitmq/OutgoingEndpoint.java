@@ -18,6 +18,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import com.rabbitmq.client.AMQP;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Return;
@@ -140,7 +142,11 @@ final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> 
         }
         AMQP.BasicProperties properties = properties(outgoing, messageId);
         String key = outgoing == null ? routingKey : outgoing.routingKey().orElse(routingKey);
-        RabbitMqPublishException failure = publish(entry, key, properties, body);
+        RabbitMqPublishException failure;
+        // The publish span (OpenTelemetry agent) is a child of the context the message was made in.
+        try (Scope ignored = (outgoing == null ? Context.current() : outgoing.traceContext()).makeCurrent()) {
+            failure = publish(entry, key, properties, body);
+        }
         if (failure != null) {
             settle(entry, failure);
         }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.opentelemetry.context.Context;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
@@ -30,6 +31,7 @@ public final class OutgoingRabbitMqMessage<T> implements Message<T> {
     private final Map<String, Object> headers;
     private final Supplier<CompletionStage<Void>> ack;
     private final Function<Throwable, CompletionStage<Void>> nack;
+    private final Context traceContext;
 
     private OutgoingRabbitMqMessage(Builder<T> builder) {
         this.payload = builder.payload;
@@ -39,6 +41,7 @@ public final class OutgoingRabbitMqMessage<T> implements Message<T> {
         this.headers = Map.copyOf(builder.headers);
         this.ack = builder.ack;
         this.nack = builder.nack;
+        this.traceContext = Context.current();
     }
 
     /**
@@ -85,6 +88,16 @@ public final class OutgoingRabbitMqMessage<T> implements Message<T> {
     /** @return the headers */
     public Map<String, Object> headers() {
         return headers;
+    }
+
+    /**
+     * The trace context the message was made in, so that its publish span joins the trace of the request
+     * that made it, whichever thread publishes it.
+     *
+     * @return the OpenTelemetry context current when the message was built
+     */
+    public Context traceContext() {
+        return traceContext;
     }
 
     /**
