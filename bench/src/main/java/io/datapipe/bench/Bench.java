@@ -1,0 +1,397 @@
+package io.datapipe.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The benchmark harness ({@code make bench}): every figure of the pipeline next to a baseline measured in
+ * the same run on the same machine.
+ * <ol>
+ *     <li>starts persister, generator and web as processes (like {@code make up}, but on free ports, a bench
+ *     database of its own and private queue names, so a developer's stack is never touched) and times each
+ *     one from process start to ready;</li>
+ *     <li>measures the broker's own limit (RabbitMQ PerfTest) and the database's own limit (plain JDBC) for
+ *     the pipeline's messages and rows;</li>
+ *     <li>ingest: the maximum sustained {@code POST /data} rate, then latency at 70 % of it (with JFR
+ *     profiles of the services, their CPU use and resident memory);</li>
+ *     <li>the persister with batching against one record per transaction;</li>
+ *     <li>read: {@code GET /data} first and deep pages at two table sizes;</li>
+ *     <li>start-up with other JVM flags (AppCDS, C1 only, AOT cache);</li>
+ * </ol>
+ * and writes {@code <out>/report.json} (by default {@code bench/target/bench/report.json}).
+ */
+public final class Bench {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final List<String> SERVICES = List.of("persister", "generator", "web");
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().isEmpty()) {
+                System.err.println(e.getMessage());
+            }
+            System.err.print(BenchOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        try {
+            Map<String, Object> report = run(options, System.out);
+            System.exit(report.containsKey("error") ? 1 : 0);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs every phase and writes the report. Whatever happens, the service processes are stopped and
+     * the bench database, queues and exchanges are removed.
+     *
+     * @param options what to measure
+     * @param out     where progress and the table go
+     * @return the report, also written to {@code <out>/report.json}; it holds {@code error} when a phase failed
+     */
+    public static Map<String, Object> run(BenchOptions options, PrintStream out) throws IOException {
+        Console console = new Console(out);
+        Files.createDirectories(options.out());
+        Map<String, Object> report = new LinkedHashMap<>();
+        BenchEnv env = new BenchEnv(options);
+        AtomicBoolean cleaned = new AtomicBoolean();
+        Runnable cleanup = () -> {
+            if (cleaned.compareAndSet(false, true)) {
+                ServiceProcess.killAll();
+                env.close();
+            }
+        };
+        Thread hook = new Thread(cleanup, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            measure(options, env, console, report);
+        } catch (Exception e) {
+            report.put("error", e.toString());
+            console.line("FAILED: " + e);
+            e.printStackTrace(out);
+        } finally {
+            ServiceProcess.killAll();
+            cleanup.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+            report.put("load_average_after", Procfs.loadAverage());
+            Path file = options.out().resolve("report.json");
+            JSON.writeValue(file.toFile(), report);
+            console.line("report: " + file);
+        }
+        return report;
+    }
+
+    private static void measure(BenchOptions options, BenchEnv env, Console console, Map<String, Object> report)
+            throws Exception {
+        report.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        report.put("load_average_before", Procfs.loadAverage());
+        report.put("machine", machine());
+        report.put("options", Map.of("seconds", options.seconds(), "step_seconds", options.stepSeconds(),
+                                     "users", options.users(), "service_jvm_options", options.serviceJvmOptions(),
+                                     "read_rate_per_s", options.readRate(), "batch_records", options.batchRecords()));
+        console.line(String.format(Locale.ROOT, "datapipe bench: %d s windows, %d subjects, tables of %,d and %,d rows%s; run %s",
+                                   options.seconds(), options.users(), options.rowsSmall(), options.rowsLarge(),
+                                   options.rowsScaledDown() ? " (scaled down)" : "", env.runId));
+        console.line("load average before: " + java.util.Arrays.toString(Procfs.loadAverage()));
+
+        env.createDatabase();
+        Path jfrDir = options.jfr() ? options.out().resolve("jfr") : null;
+
+        // Start-up, each service alone: the persister first, it migrates the schema.
+        Map<String, ServiceProcess> services = new LinkedHashMap<>();
+        Map<String, Object> startup = new LinkedHashMap<>();
+        for (String name : SERVICES) {
+            console.phase("starting " + name, 0);
+            ServiceProcess service = env.start(name, Map.of(), List.of());
+            startup.put(name, service.awaitReady(Duration.ofSeconds(120)));
+            services.put(name, service);
+            console.line("  " + name + " ready in " + startup.get(name) + " ms (pid " + service.pid() + ")");
+        }
+        report.put("startup_ms", startup);
+        report.put("versions", versions(env, options));
+
+        // Baselines, with the services idle.
+        PersisterBatching batching = new PersisterBatching(env, console);
+        int messageBytes = batching.encodedRecord(123_456, BenchEnv.user(123)).length;
+        console.phase("broker baseline: RabbitMQ PerfTest, " + messageBytes + "-byte persistent messages, quorum queue, confirms",
+                      options.seconds());
+        Map<String, Object> broker = BrokerBaseline.measure(env, messageBytes, options.seconds(), line -> {
+            if (line.contains(" time ")) {
+                console.line("  " + line.replaceFirst("^id: broker-limit, ", "").replaceAll(", min/median.*", ""));
+            }
+        });
+        report.put("broker_baseline", broker);
+        console.line("  broker limit: " + broker.get("limit_msgs_per_s") + " msg/s");
+        console.phase("database baseline: JDBC multi-row inserts of 500 rows", options.seconds());
+        long dbTotal = options.seconds() * 20_000L;
+        Map<String, Object> database = DatabaseBaseline.measure(env, 500, options.seconds(),
+                                                                rows -> console.progress(rows, dbTotal));
+        report.put("db_baseline", database);
+        console.line("  database limit: " + database.get("limit_rows_per_s") + " rows/s");
+
+        // Ingest.
+        ServiceProcess generator = services.get("generator");
+        ServiceProcess persister = services.get("persister");
+        ServiceProcess web = services.get("web");
+        IngestBench ingest = new IngestBench(env, console, generator, web);
+        ingest.warmUp(options.startRate(), Math.min(10, options.seconds()));
+        List<IngestBench.Step> steps = ingest.search(options.startRate(), options.maxRate(), options.stepSeconds());
+        double max = IngestBench.maxSustained(steps);
+        report.put("ingest_steps", steps.stream().map(IngestBench.Step::toMap).toList());
+        console.line(String.format("  maximum sustained: %.0f POST/s", max));
+        double latencyRate = Math.max(1, 0.7 * (max > 0 ? max : options.startRate()));
+        Procfs.CpuMeter cpu = new Procfs.CpuMeter()
+                .process("bench", ProcessHandle.current().pid())
+                .process("generator", generator.pid())
+                .process("persister", persister.pid())
+                .process("web", web.pid())
+                .commandsContaining("rabbitmq", "beam.smp")
+                .commandsContaining("postgresql", "postgres");
+        Map<String, Object> latency = ingest.latencyRun(latencyRate, options.seconds(), List.copyOf(services.values()),
+                                                        jfrDir, cpu);
+        report.put("ingest_latency_run", latency);
+
+        // Persister batching, on a pre-loaded queue with no other consumer.
+        persister.close();
+        services.remove("persister");
+        Map<String, Object> batch = batching.measure("batch-500", options.batchRecords(),
+                                                     Map.of("datapipe.persister.batch-size", "500",
+                                                            "datapipe.persister.prefetch", "1000"),
+                                                     Duration.ofSeconds(Math.max(2, options.seconds())));
+        Map<String, Object> single = batching.measure("batch-1", options.batchRecords(),
+                                                      Map.of("datapipe.persister.batch-size", "1",
+                                                             "datapipe.persister.prefetch", "1000"),
+                                                      Duration.ofSeconds(Math.max(2, options.seconds())));
+        report.put("persister_batching", Map.of("batch_500", batch, "batch_1", single,
+                                                "note", "same prefetch (1000) in both; only the records per transaction differ"));
+
+        // Read.
+        ReadBench read = new ReadBench(env, console, web);
+        Map<String, Object> seeding = new LinkedHashMap<>();
+        Map<String, Object> reads = new LinkedHashMap<>();
+        int readSeconds = Math.max(2, options.seconds() / 2);
+        seeding.put("small", read.seedTo(options.rowsSmall()));
+        int depth = deepDepth(read.medianUserRows());
+        List<String[]> cursors = read.deepCursors(read.heavyUsers(depth + 50L, 20), depth);
+        reads.put("small", read.measure(label(options.rowsSmall()), cursors, options.readRate(), readSeconds));
+        seeding.put("large", read.seedTo(options.rowsLarge()));
+        cursors = read.deepCursors(read.heavyUsers(depth + 50L, 20), depth);
+        reads.put("large", read.measure(label(options.rowsLarge()), cursors, options.readRate(), readSeconds));
+        report.put("seeding", seeding);
+        report.put("reads", reads);
+        report.put("deep_page_rows_in", depth);
+
+        // Stop the services and read the profiles.
+        for (ServiceProcess service : List.copyOf(services.values())) {
+            service.close();
+        }
+        services.clear();
+        if (jfrDir != null) {
+            report.put("profiles", Profiles.summarizeAll(jfrDir, 15));
+        }
+        if (options.startupVariants()) {
+            report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 2));
+        }
+
+        // The headline figures.
+        double brokerLimit = ((Number) broker.get("limit_msgs_per_s")).doubleValue();
+        report.put("ingest_records_per_s", Math.round(max));
+        report.put("broker_limit_msgs_per_s", Math.round(brokerLimit));
+        report.put("db_limit_rows_per_s", database.get("limit_rows_per_s"));
+        report.put("ingest_vs_broker_ratio", IngestBench.round(max / brokerLimit, 3));
+        report.put("post_p50_ms", latency.get("post_p50_ms"));
+        report.put("post_p99_ms", latency.get("post_p99_ms"));
+        report.put("post_p999_ms", latency.get("post_p999_ms"));
+        report.put("e2e_p50_ms", latency.get("e2e_p50_ms"));
+        report.put("e2e_p99_ms", latency.get("e2e_p99_ms"));
+        report.put("rows_1m", seedingRows(seeding, "small"));
+        report.put("rows_10m", seedingRows(seeding, "large"));
+        report.put("rows_scaled_down", options.rowsScaledDown());
+        for (String size : List.of("small", "large")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> figures = (Map<String, Object>) reads.get(size);
+            String suffix = size.equals("small") ? "_1m" : "_10m";
+            report.put("get_p99_ms" + suffix, ReadBench.num(figures, "first_page", "p99_ms"));
+            report.put("get_first_page_p50_ms" + suffix, ReadBench.num(figures, "first_page", "p50_ms"));
+            report.put("get_first_page_p99_ms" + suffix, ReadBench.num(figures, "first_page", "p99_ms"));
+            report.put("get_deep_page_p50_ms" + suffix, ReadBench.num(figures, "deep_page", "p50_ms"));
+            report.put("get_deep_page_p99_ms" + suffix, ReadBench.num(figures, "deep_page", "p99_ms"));
+        }
+        report.put("rss_mb", latency.get("rss_mb_max"));
+        report.put("persister_batch_records_per_s", batch.get("records_per_s"));
+        report.put("persister_single_records_per_s", single.get("records_per_s"));
+        report.put("cores_used_in_latency_run", latency.get("cores_used"));
+        report.put("targets", targets(report));
+        printSummary(console, report);
+    }
+
+    /** 200 pages of 50 in a full run; shallower when the median subject has fewer rows. */
+    private static int deepDepth(long medianRows) {
+        long depth = Math.min(10_000, medianRows / 2);
+        return (int) Math.max(50, depth / 50 * 50);
+    }
+
+    private static String label(long rows) {
+        return rows % 1_000_000 == 0 ? rows / 1_000_000 + " M" : String.format(Locale.ROOT, "%,d", rows);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object seedingRows(Map<String, Object> seeding, String size) {
+        return ((Map<String, Object>) seeding.get(size)).get("rows_in_table");
+    }
+
+    private static List<Map<String, Object>> targets(Map<String, Object> report) {
+        List<Map<String, Object>> targets = new ArrayList<>();
+        double ratio = number(report, "ingest_vs_broker_ratio");
+        targets.add(target("ingest >= 50 % of the broker's own limit", ratio * 100, "%", ratio >= 0.5));
+        double postP99 = number(report, "post_p99_ms");
+        targets.add(target("POST p99 <= 20 ms at 70 % of max", postP99, "ms", postP99 <= 20));
+        double e2eP99 = number(report, "e2e_p99_ms");
+        targets.add(target("end-to-end p99 <= 250 ms at 70 % of max", e2eP99, "ms", e2eP99 <= 250));
+        double large = number(report, "get_p99_ms_10m");
+        double small = number(report, "get_p99_ms_1m");
+        targets.add(target("GET first page p99 <= 10 ms at the large table", large, "ms", large <= 10));
+        targets.add(target("GET first page p99 large <= 1.5 x small", large / small, "x", large <= 1.5 * small));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> startup = (Map<String, Object>) report.get("startup_ms");
+        startup.forEach((service, ms) -> {
+            double value = ((Number) ms).doubleValue();
+            targets.add(target(service + " ready <= 2 s after process start", value, "ms", value <= 2000));
+        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rss = (Map<String, Object>) report.get("rss_mb");
+        rss.forEach((service, mb) -> {
+            double value = ((Number) mb).doubleValue();
+            targets.add(target(service + " resident <= 300 MB under load", value, "MiB", value <= 300));
+        });
+        return targets;
+    }
+
+    private static Map<String, Object> target(String name, double value, String unit, boolean met) {
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("target", name);
+        target.put("value", IngestBench.round(value, 2));
+        target.put("unit", unit);
+        target.put("met", met);
+        return target;
+    }
+
+    private static double number(Map<String, Object> report, String key) {
+        Object value = report.get(key);
+        return value instanceof Number number ? number.doubleValue() : Double.NaN;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printSummary(Console console, Map<String, Object> report) {
+        console.line("");
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("ingest, max sustained", report.get("ingest_records_per_s") + " POST/s",
+                         "broker alone " + report.get("broker_limit_msgs_per_s") + " msg/s, database alone "
+                                 + report.get("db_limit_rows_per_s") + " rows/s"));
+        rows.add(List.of("ingest / broker limit", String.valueOf(report.get("ingest_vs_broker_ratio")), ""));
+        rows.add(List.of("POST p50 / p99 / p99.9", report.get("post_p50_ms") + " / " + report.get("post_p99_ms") + " / "
+                + report.get("post_p999_ms") + " ms", "at 70 % of max"));
+        rows.add(List.of("end-to-end p50 / p99", report.get("e2e_p50_ms") + " / " + report.get("e2e_p99_ms") + " ms",
+                         "202 received -> GET /data/{id} 200"));
+        rows.add(List.of("GET first page p50 / p99", report.get("get_first_page_p50_ms_1m") + " / "
+                + report.get("get_first_page_p99_ms_1m") + " ms", report.get("rows_1m") + " rows"));
+        rows.add(List.of("GET first page p50 / p99", report.get("get_first_page_p50_ms_10m") + " / "
+                + report.get("get_first_page_p99_ms_10m") + " ms", report.get("rows_10m") + " rows"));
+        rows.add(List.of("GET deep page p50 / p99", report.get("get_deep_page_p50_ms_1m") + " / "
+                + report.get("get_deep_page_p99_ms_1m") + " ms", report.get("rows_1m") + " rows, "
+                + report.get("deep_page_rows_in") + " rows in"));
+        rows.add(List.of("GET deep page p50 / p99", report.get("get_deep_page_p50_ms_10m") + " / "
+                + report.get("get_deep_page_p99_ms_10m") + " ms", report.get("rows_10m") + " rows"));
+        rows.add(List.of("persister batch 500 / batch 1", report.get("persister_batch_records_per_s") + " / "
+                + report.get("persister_single_records_per_s") + " records/s", "same pre-loaded queue"));
+        rows.add(List.of("ready after start", String.valueOf(report.get("startup_ms")), "ms"));
+        rows.add(List.of("resident under load", String.valueOf(report.get("rss_mb")), "MiB"));
+        console.table(List.of("figure", "value", "baseline / conditions"), rows);
+        console.line("");
+        List<List<String>> targetRows = new ArrayList<>();
+        for (Map<String, Object> target : (List<Map<String, Object>>) report.get("targets")) {
+            targetRows.add(List.of(String.valueOf(target.get("target")), target.get("value") + " " + target.get("unit"),
+                                   Boolean.TRUE.equals(target.get("met")) ? "met" : "MISSED"));
+        }
+        console.table(List.of("target", "measured", ""), targetRows);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("cpu", Procfs.cpuModel().orElse("unknown"));
+        machine.put("memory_mb", Procfs.memTotalMb());
+        machine.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        machine.put("os", Procfs.osPrettyName().orElse(System.getProperty("os.name")) + ", kernel "
+                + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        return machine;
+    }
+
+    private static Map<String, Object> versions(BenchEnv env, BenchOptions options) {
+        Map<String, Object> versions = new LinkedHashMap<>();
+        versions.put("helidon", libraryVersion(options, "generator", "helidon-webserver-"));
+        versions.put("hibernate", libraryVersion(options, "persister", "hibernate-core-"));
+        versions.put("amqp_client", libraryVersion(options, "generator", "amqp-client-"));
+        versions.put("postgresql_jdbc", libraryVersion(options, "persister", "postgresql-"));
+        try (com.rabbitmq.client.Connection connection = env.amqp().newConnection("datapipe-bench-version")) {
+            versions.put("rabbitmq", String.valueOf(connection.getServerProperties().get("version")));
+        } catch (Exception e) {
+            versions.put("rabbitmq", "unknown: " + e.getMessage());
+        }
+        try (Connection connection = env.connect(); Statement statement = connection.createStatement();
+             ResultSet version = statement.executeQuery("SHOW server_version")) {
+            version.next();
+            versions.put("postgresql", version.getString(1));
+        } catch (SQLException e) {
+            versions.put("postgresql", "unknown: " + e.getMessage());
+        }
+        versions.put("perf_test", com.rabbitmq.perf.PerfTest.class.getPackage().getImplementationVersion());
+        return versions;
+    }
+
+    /** The version of a library a packaged service runs with, from its file name in {@code target/libs}. */
+    private static String libraryVersion(BenchOptions options, String service, String prefix) {
+        Path libs = options.servicesDir().resolve(service).resolve("target").resolve("libs");
+        try (var files = Files.list(libs)) {
+            Optional<String> version = files.map(path -> path.getFileName().toString())
+                    .filter(name -> name.startsWith(prefix) && name.endsWith(".jar")
+                            && Character.isDigit(name.charAt(prefix.length())))
+                    .map(name -> name.substring(prefix.length(), name.length() - 4))
+                    .findFirst();
+            return version.orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

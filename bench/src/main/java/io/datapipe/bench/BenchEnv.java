@@ -1,0 +1,302 @@
+package io.datapipe.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+
+import io.datapipe.devtokens.DevKeys;
+import io.datapipe.devtokens.TokenMinter;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+
+/**
+ * What every phase shares: the bench database and the private RabbitMQ names of this run, a signing key
+ * the services trust and a token per subject, the HTTP client, and the configuration the services are
+ * started with. Everything it creates it removes in {@link #close()}.
+ */
+final class BenchEnv implements AutoCloseable {
+
+    /** The routing key of records, as in production. */
+    static final String ROUTING_KEY = "record.created";
+    /** The payload every POST sends: the README's example plus a little more, about 100 bytes. */
+    static final String PAYLOAD_TEMPLATE = "{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\",\"seq\":%d,"
+            + "\"note\":\"benchmark record with a realistic body\"}";
+
+    final BenchOptions options;
+    final String runId;
+    final String database;
+    final String exchange;
+    final String queue;
+    final String deadLetterExchange;
+    final String deadLetterQueue;
+    final String cursorSecret;
+    final Path keysDir;
+    final List<String> users;
+    final List<String> tokens;
+    final ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
+    final HttpClient http;
+    private final List<String> extraQueues = new ArrayList<>();
+    private final List<String> extraExchanges = new ArrayList<>();
+    private boolean databaseCreated;
+
+    BenchEnv(BenchOptions options) throws IOException {
+        this.options = options;
+        this.runId = UUID.randomUUID().toString().substring(0, 8);
+        this.database = "datapipe_bench_" + runId;
+        String prefix = "bench." + runId;
+        this.exchange = prefix + ".records";
+        this.queue = prefix + ".persister";
+        this.deadLetterExchange = prefix + ".records.dlx";
+        this.deadLetterQueue = prefix + ".persister.dlq";
+        this.cursorSecret = "bench-cursor-secret-" + UUID.randomUUID();
+        this.keysDir = Files.createTempDirectory("datapipe-bench-keys");
+        DevKeys keys = DevKeys.loadOrCreate(keysDir);
+        TokenMinter minter = TokenMinter.forDev(keys);
+        List<String> names = new ArrayList<>();
+        List<String> signed = new ArrayList<>();
+        for (int i = 0; i < options.users(); i++) {
+            String user = user(i);
+            names.add(user);
+            signed.add(minter.mint(user, List.of("data.read", "data.write"), Duration.ofHours(6)));
+        }
+        this.users = List.copyOf(names);
+        this.tokens = List.copyOf(signed);
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .executor(clientThreads)
+                .build();
+    }
+
+    static String user(int i) {
+        return String.format(Locale.ROOT, "bench-user-%03d", i);
+    }
+
+    // ---- database
+
+    String jdbcUrl(String db) {
+        return "jdbc:postgresql://" + options.dbHost() + ":" + options.dbPort() + "/" + db;
+    }
+
+    Connection connect(String db) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(db), options.dbUser(), options.dbPassword());
+    }
+
+    Connection connect() throws SQLException {
+        return connect(database);
+    }
+
+    void createDatabase() throws SQLException {
+        try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
+            statement.execute("CREATE DATABASE " + database);
+            databaseCreated = true;
+        }
+    }
+
+    void dropDatabase() {
+        if (!databaseCreated) {
+            return;
+        }
+        try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            databaseCreated = false;
+        } catch (SQLException e) {
+            System.err.println("could not drop the bench database " + database + ": " + e.getMessage());
+        }
+    }
+
+    // ---- broker
+
+    ConnectionFactory amqp() {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(options.amqpHost());
+        factory.setPort(options.amqpPort());
+        factory.setUsername(options.amqpUser());
+        factory.setPassword(options.amqpPassword());
+        factory.setAutomaticRecoveryEnabled(false);
+        return factory;
+    }
+
+    String amqpUri() {
+        return "amqp://" + options.amqpUser() + ":" + options.amqpPassword() + "@" + options.amqpHost() + ":"
+                + options.amqpPort() + "/%2F";
+    }
+
+    /** Messages ready in a queue (passive declare), or -1 when the queue is not there. */
+    long queueDepth(String name) {
+        try (com.rabbitmq.client.Connection connection = amqp().newConnection("datapipe-bench-probe");
+             Channel channel = connection.createChannel()) {
+            return channel.queueDeclarePassive(name).getMessageCount();
+        } catch (IOException | TimeoutException e) {
+            return -1;
+        }
+    }
+
+    /** Remembers a queue or exchange made outside the services' topology, to delete it at the end. */
+    void ownQueue(String name) {
+        extraQueues.add(name);
+    }
+
+    void ownExchange(String name) {
+        extraExchanges.add(name);
+    }
+
+    private void deleteTopology() {
+        List<String> queues = new ArrayList<>(List.of(queue, deadLetterQueue));
+        // The connector's retry route: <queue>.retry exchange and one queue per delay.
+        for (String delay : retryDelaysMs().split(",")) {
+            queues.add(queue + ".retry." + delay + "ms");
+        }
+        queues.addAll(extraQueues);
+        List<String> exchanges = new ArrayList<>(List.of(exchange, deadLetterExchange, queue + ".retry"));
+        exchanges.addAll(extraExchanges);
+        try (com.rabbitmq.client.Connection connection = amqp().newConnection("datapipe-bench-cleanup")) {
+            for (String name : queues) {
+                try (Channel channel = connection.createChannel()) {
+                    channel.queueDelete(name);
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    // not there
+                }
+            }
+            for (String name : exchanges) {
+                try (Channel channel = connection.createChannel()) {
+                    channel.exchangeDelete(name);
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    // not there
+                }
+            }
+        } catch (IOException | TimeoutException e) {
+            System.err.println("could not delete the bench queues " + queue + "...: " + e.getMessage());
+        }
+    }
+
+    String retryDelaysMs() {
+        return "1000,5000";
+    }
+
+    // ---- services
+
+    Map<String, String> messagingConfig(String connectionName) {
+        Map<String, String> config = new HashMap<>();
+        config.put("datapipe.rabbitmq.host", options.amqpHost());
+        config.put("datapipe.rabbitmq.port", Integer.toString(options.amqpPort()));
+        config.put("datapipe.rabbitmq.username", options.amqpUser());
+        config.put("datapipe.rabbitmq.password", options.amqpPassword());
+        config.put("datapipe.rabbitmq.declare", "true");
+        config.put("datapipe.exchange", exchange);
+        config.put("datapipe.routing-key", ROUTING_KEY);
+        config.put("datapipe.queue", queue);
+        config.put("datapipe.dead-letter-exchange", deadLetterExchange);
+        config.put("datapipe.dead-letter-queue", deadLetterQueue);
+        config.put("datapipe.retry-delays-ms", retryDelaysMs());
+        config.put("mp.messaging.outgoing.records.connection-name", connectionName);
+        config.put("mp.messaging.incoming.records.connection-name", connectionName);
+        return config;
+    }
+
+    Map<String, String> databaseConfig() {
+        return Map.of("datapipe.db.url", jdbcUrl(database),
+                      "datapipe.db.user", options.dbUser(),
+                      "datapipe.db.password", options.dbPassword());
+    }
+
+    Map<String, String> jwtConfig() {
+        return Map.of("datapipe.jwt.jwks.path", keysDir.resolve(DevKeys.JWKS_FILE).toString(),
+                      "datapipe.jwt.issuer", TokenMinter.DEV_ISSUER,
+                      "datapipe.jwt.audience", TokenMinter.DEV_AUDIENCE);
+    }
+
+    /** The configuration of one service in this run; {@code extra} overrides it. */
+    Map<String, String> serviceConfig(String service, Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(jwtConfig());
+        switch (service) {
+            case "generator" -> config.putAll(messagingConfig("datapipe-bench-" + runId + "-generator"));
+            case "persister" -> {
+                config.putAll(messagingConfig("datapipe-bench-" + runId + "-persister"));
+                config.putAll(databaseConfig());
+            }
+            case "web" -> {
+                config.putAll(databaseConfig());
+                config.put("datapipe.web.cursor-secret", cursorSecret);
+            }
+            default -> throw new IllegalArgumentException(service);
+        }
+        config.putAll(extra);
+        return config;
+    }
+
+    ServiceProcess start(String service, Map<String, String> extra, List<String> extraJvmOptions) throws IOException {
+        List<String> jvm = new ArrayList<>(options.serviceJvmOptions());
+        jvm.addAll(extraJvmOptions);
+        return ServiceProcess.start(options.servicesDir(), service, jvm, serviceConfig(service, extra),
+                                    options.out().resolve("logs"));
+    }
+
+    // ---- HTTP
+
+    String token(long n) {
+        return tokens.get((int) (n % tokens.size()));
+    }
+
+    String userOf(long n) {
+        return users.get((int) (n % users.size()));
+    }
+
+    static String payload(long n) {
+        return String.format(Locale.ROOT, PAYLOAD_TEMPLATE, n);
+    }
+
+    CompletableFuture<HttpResponse<String>> post(URI uri, long n) {
+        return http.sendAsync(HttpRequest.newBuilder(uri)
+                                      .timeout(Duration.ofSeconds(30))
+                                      .header("Authorization", "Bearer " + token(n))
+                                      .header("Content-Type", "application/json")
+                                      .POST(HttpRequest.BodyPublishers.ofString(payload(n), StandardCharsets.UTF_8))
+                                      .build(),
+                              HttpResponse.BodyHandlers.ofString());
+    }
+
+    CompletableFuture<HttpResponse<String>> get(URI uri, String token) {
+        return http.sendAsync(HttpRequest.newBuilder(uri)
+                                      .timeout(Duration.ofSeconds(30))
+                                      .header("Authorization", "Bearer " + token)
+                                      .GET()
+                                      .build(),
+                              HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        deleteTopology();
+        if (!options.keep()) {
+            dropDatabase();
+        }
+        clientThreads.shutdownNow();
+        try (var files = Files.walk(keysDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package io.datapipe.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Ingest: {@code POST /data} at increasing constant rates to find the highest rate the pipeline sustains
+ * (every request accepted, the queue's backlog flat, latency bounded), then a run at 70 % of it for the
+ * latency figures: POST latency from the intended send time, and end-to-end latency (202 received to the
+ * record readable with {@code GET /data/{id}}) on a sample of records.
+ */
+final class IngestBench {
+
+    /** Requests outstanding at once before the load counts as overload. */
+    private static final int MAX_IN_FLIGHT = 4_000;
+    /** A step whose median POST latency exceeds this is queueing, whatever else it shows. */
+    private static final double SUSTAINED_P50_MS = 250;
+    /** End-to-end samples per second in the latency run (each polls web every 5 ms). */
+    private static final int E2E_SAMPLES_PER_SECOND = 20;
+    private static final long E2E_POLL_MS = 5;
+
+    private final BenchEnv env;
+    private final Console console;
+    private final ServiceProcess generator;
+    private final ServiceProcess web;
+    private final AtomicLong sequence = new AtomicLong();
+
+    IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web) {
+        this.env = env;
+        this.console = console;
+        this.generator = generator;
+        this.web = web;
+    }
+
+    /** One step of the search. */
+    record Step(double rate, OpenLoad.Result load, long depthBefore, long depthAfter, boolean sustained, String verdict) {
+        Map<String, Object> toMap() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("offered_per_s", Math.round(rate));
+            map.put("accepted_per_s", Math.round(load.completedRate()));
+            map.put("accepted_fraction", round(load.okFraction(), 4));
+            map.put("post_p50_ms", round(load.p(50), 2));
+            map.put("post_p99_ms", round(load.p(99), 2));
+            map.put("backlog_before", depthBefore);
+            map.put("backlog_after", depthAfter);
+            map.put("statuses", load.statuses());
+            map.put("sustained", sustained);
+            map.put("verdict", verdict);
+            return map;
+        }
+    }
+
+    /** Sends some seconds of low load so that the services' JIT has compiled the request path. */
+    void warmUp(double rate, int seconds) throws InterruptedException {
+        console.phase("ingest warm-up", seconds);
+        run(rate, seconds, null);
+        awaitDrained(Duration.ofSeconds(60));
+    }
+
+    /**
+     * Raises the rate by half each step until a step is not sustained, then bisects twice between the last
+     * sustained rate and the first one that was not.
+     */
+    List<Step> search(double startRate, double maxRate, int stepSeconds) throws InterruptedException {
+        List<Step> steps = new ArrayList<>();
+        double good = 0;
+        double bad = Double.NaN;
+        for (double rate = startRate; rate <= maxRate; rate *= 1.5) {
+            Step step = step(rate, stepSeconds, steps.size() + 1);
+            steps.add(step);
+            if (step.sustained()) {
+                good = rate;
+            } else {
+                bad = rate;
+                break;
+            }
+        }
+        if (!Double.isNaN(bad) && good > 0) {
+            for (int i = 0; i < 2; i++) {
+                double mid = (good + bad) / 2;
+                Step step = step(mid, stepSeconds, steps.size() + 1);
+                steps.add(step);
+                if (step.sustained()) {
+                    good = mid;
+                } else {
+                    bad = mid;
+                }
+            }
+        }
+        return steps;
+    }
+
+    static double maxSustained(List<Step> steps) {
+        return steps.stream().filter(Step::sustained).mapToDouble(Step::rate).max().orElse(0);
+    }
+
+    private Step step(double rate, int seconds, int number) throws InterruptedException {
+        console.phase(String.format("ingest step %d: %.0f POST/s", number, rate), seconds);
+        long before = env.queueDepth(env.queue);
+        OpenLoad.Result load = run(rate, seconds, null);
+        long after = env.queueDepth(env.queue);
+        long offered = load.sent() + load.dropped();
+        // Flat: the backlog grew by less than 2 % of what was offered (plus what a batch or two holds).
+        long allowedGrowth = Math.max(1_000, Math.round(offered * 0.02));
+        String verdict;
+        boolean sustained;
+        if (load.dropped() > 0) {
+            sustained = false;
+            verdict = load.dropped() + " requests not sent: " + MAX_IN_FLIGHT + " outstanding";
+        } else if (load.okFraction() < 0.999) {
+            sustained = false;
+            verdict = "accepted only " + round(load.okFraction() * 100, 2) + " %: " + load.statuses();
+        } else if (load.okInWindow() < 0.98 * load.sent()) {
+            sustained = false;
+            verdict = "only " + load.okInWindow() + " of " + load.sent() + " answered within the step: requests queue up";
+        } else if (after - before > allowedGrowth) {
+            sustained = false;
+            verdict = "backlog grew by " + (after - before) + " messages";
+        } else if (load.p(50) > SUSTAINED_P50_MS) {
+            sustained = false;
+            verdict = "POST p50 " + round(load.p(50), 1) + " ms: requests queue up";
+        } else {
+            sustained = true;
+            verdict = "sustained";
+        }
+        console.line(String.format("  %-7.0f POST/s  accepted %-7.0f/s  p50 %7.2f ms  p99 %8.2f ms  backlog %d -> %d  %s",
+                                   rate, load.completedRate(), load.p(50), load.p(99), before, after, verdict));
+        awaitDrained(Duration.ofSeconds(120));
+        return new Step(rate, load, before, after, sustained, verdict);
+    }
+
+    /**
+     * The latency run: constant rate, end-to-end samples, resident memory sampled each second, CPU used by
+     * each process, and (optionally) a JFR recording of each service.
+     */
+    Map<String, Object> latencyRun(double rate, int seconds, List<ServiceProcess> services, Path jfrDir,
+                                   Procfs.CpuMeter cpu) throws InterruptedException, IOException {
+        console.phase(String.format("ingest latency run: %.0f POST/s (70 %% of max)", rate), seconds);
+        if (jfrDir != null) {
+            for (ServiceProcess service : services) {
+                service.startRecording();
+            }
+        }
+        Histogram e2e = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+        AtomicInteger e2eMissing = new AtomicInteger();
+        AtomicInteger e2eOutstanding = new AtomicInteger();
+        long sampleEvery = Math.max(1, Math.round(rate / E2E_SAMPLES_PER_SECOND));
+        Map<String, Double> maxRss = new ConcurrentHashMap<>();
+        Thread rssSampler = Thread.ofPlatform().daemon().name("bench-rss").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (ServiceProcess service : services) {
+                    maxRss.merge(service.name(), service.rssMb(), Math::max);
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        cpu.begin();
+        long before = env.queueDepth(env.queue);
+        OpenLoad.Result load = run(rate, seconds, (n, intended, response) -> {
+            if (n % sampleEvery != 0 || e2eOutstanding.get() >= 64) {
+                return;
+            }
+            long accepted = System.nanoTime();
+            String location = response.headers().firstValue("Location").orElse(null);
+            if (location == null) {
+                e2eMissing.incrementAndGet();
+                return;
+            }
+            e2eOutstanding.incrementAndGet();
+            Thread.startVirtualThread(() -> {
+                try {
+                    long visible = awaitVisible(web.uri(location), env.token(n), Duration.ofSeconds(30));
+                    if (visible < 0) {
+                        e2eMissing.incrementAndGet();
+                    } else {
+                        e2e.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(visible - accepted),
+                                                 e2e.getHighestTrackableValue()));
+                    }
+                } finally {
+                    e2eOutstanding.decrementAndGet();
+                }
+            });
+        });
+        Map<String, Double> cores = cpu.coresUsed();
+        long after = env.queueDepth(env.queue);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
+        while (e2eOutstanding.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        rssSampler.interrupt();
+        if (jfrDir != null) {
+            for (ServiceProcess service : services) {
+                service.stopRecording(jfrDir.resolve(service.name() + ".jfr"));
+            }
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("offered_per_s", Math.round(rate));
+        result.put("seconds", seconds);
+        result.put("accepted_per_s", Math.round(load.completedRate()));
+        result.put("accepted_fraction", round(load.okFraction(), 4));
+        result.put("statuses", load.statuses());
+        result.put("post_p50_ms", round(load.p(50), 2));
+        result.put("post_p90_ms", round(load.p(90), 2));
+        result.put("post_p99_ms", round(load.p(99), 2));
+        result.put("post_p999_ms", round(load.p(99.9), 2));
+        result.put("post_max_ms", round(load.p(100), 2));
+        result.put("e2e_samples", e2e.getTotalCount());
+        result.put("e2e_missing", e2eMissing.get());
+        result.put("e2e_poll_interval_ms", E2E_POLL_MS);
+        result.put("e2e_p50_ms", round(percentile(e2e, 50), 2));
+        result.put("e2e_p99_ms", round(percentile(e2e, 99), 2));
+        result.put("e2e_max_ms", round(percentile(e2e, 100), 2));
+        result.put("backlog_before", before);
+        result.put("backlog_after", after);
+        result.put("rss_mb_max", roundAll(maxRss));
+        result.put("cores_used", cores);
+        console.line(String.format("  POST p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms   end-to-end p50 %.1f ms  p99 %.1f ms (%d samples)",
+                                   load.p(50), load.p(99), load.p(99.9), percentile(e2e, 50), percentile(e2e, 99),
+                                   e2e.getTotalCount()));
+        console.line("  cores used: " + cores + "   max RSS MiB: " + roundAll(maxRss));
+        awaitDrained(Duration.ofSeconds(120));
+        return result;
+    }
+
+    /** Polls {@code GET /data/{id}} until it answers 200; returns the nano time it did, or -1. */
+    private long awaitVisible(URI uri, String token, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token).GET().build();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> response = env.http.send(request, HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return System.nanoTime();
+                }
+                Thread.sleep(E2E_POLL_MS);
+            } catch (IOException e) {
+                // try again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private OpenLoad.Result run(double rate, int seconds, OpenLoad.Observer observer) throws InterruptedException {
+        URI data = generator.uri("/data");
+        long base = sequence.getAndAdd((long) Math.ceil(rate * seconds) + 1);
+        long total = (long) Math.ceil(rate * seconds);
+        return OpenLoad.run(rate, Duration.ofSeconds(seconds), 202, MAX_IN_FLIGHT,
+                            n -> env.post(data, base + n),
+                            observer == null ? null : (n, intended, response) -> observer.completed(base + n, intended, response),
+                            n -> {
+                                console.progress(n, total);
+                                return null;
+                            });
+    }
+
+    /** Waits until the persister has taken the backlog (ready messages), so that steps do not overlap. */
+    void awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long depth = env.queueDepth(env.queue);
+            if (depth <= 0) {
+                Thread.sleep(300);
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static double percentile(Histogram histogram, double percentile) {
+        return histogram.getTotalCount() == 0 ? Double.NaN : histogram.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    static double round(double value, int digits) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return value;
+        }
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+
+    private static Map<String, Double> roundAll(Map<String, Double> values) {
+        Map<String, Double> rounded = new LinkedHashMap<>();
+        values.forEach((key, value) -> rounded.put(key, round(value, 1)));
+        return rounded;
+    }
+}

@@ -1,0 +1,109 @@
+package io.datapipe.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * Where a service spent its CPU, from a JFR recording's method samples ({@code jdk.ExecutionSample}):
+ * the top frames by self time (the method on top of the stack), and by total time (a method anywhere on
+ * the stack, counted once per sample), each as a share of all samples.
+ */
+final class Profiles {
+
+    private Profiles() {
+    }
+
+    static Map<String, Object> summarize(Path recording, int top) throws IOException {
+        Map<String, Integer> self = new HashMap<>();
+        Map<String, Integer> total = new HashMap<>();
+        int samples = 0;
+        try (RecordingFile file = new RecordingFile(recording)) {
+            while (file.hasMoreEvents()) {
+                RecordedEvent event = file.readEvent();
+                if (!"jdk.ExecutionSample".equals(event.getEventType().getName())) {
+                    continue;
+                }
+                RecordedStackTrace stack = event.getStackTrace();
+                if (stack == null || stack.getFrames().isEmpty()) {
+                    continue;
+                }
+                samples++;
+                List<RecordedFrame> frames = stack.getFrames();
+                self.merge(name(frames.get(0)), 1, Integer::sum);
+                Set<String> seen = new HashSet<>();
+                for (RecordedFrame frame : frames) {
+                    String name = name(frame);
+                    if (seen.add(name)) {
+                        total.merge(name, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("recording", recording.getFileName().toString());
+        result.put("execution_samples", samples);
+        result.put("top_self", top(self, samples, top));
+        result.put("top_total_datapipe", top(filter(total, "io.datapipe."), samples, top));
+        result.put("top_total", top(total, samples, top));
+        return result;
+    }
+
+    private static Map<String, Integer> filter(Map<String, Integer> counts, String prefix) {
+        Map<String, Integer> filtered = new HashMap<>();
+        counts.forEach((name, count) -> {
+            if (name.startsWith(prefix)) {
+                filtered.put(name, count);
+            }
+        });
+        return filtered;
+    }
+
+    private static List<Map<String, Object>> top(Map<String, Integer> counts, int samples, int top) {
+        List<Map.Entry<String, Integer>> entries = new ArrayList<>(counts.entrySet());
+        entries.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Map.Entry<String, Integer> entry : entries.subList(0, Math.min(top, entries.size()))) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("frame", entry.getKey());
+            row.put("percent", samples == 0 ? 0 : Math.round(entry.getValue() * 1000.0 / samples) / 10.0);
+            list.add(row);
+        }
+        return list;
+    }
+
+    private static String name(RecordedFrame frame) {
+        var method = frame.getMethod();
+        if (method == null) {
+            return "?";
+        }
+        return method.getType().getName() + "." + method.getName();
+    }
+
+    /** Summaries of every {@code <service>.jfr} in a directory. */
+    static Map<String, Object> summarizeAll(Path directory, int top) throws IOException {
+        Map<String, Object> result = new LinkedHashMap<>();
+        if (!Files.isDirectory(directory)) {
+            return result;
+        }
+        try (var files = Files.list(directory)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".jfr")).sorted().toList()) {
+                String service = file.getFileName().toString().replace(".jfr", "");
+                result.put(service, summarize(file, top));
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,232 @@
+package io.datapipe.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One packaged service ({@code services/<name>/target/datapipe-<name>.jar}) started as its own process,
+ * as {@code make up} and the end-to-end tests start it, configured through {@code -D} system properties,
+ * with its output in {@code <out>/logs/<name>-<n>.log}. It knows how long it took to become ready, its
+ * resident memory and CPU time (from {@code /proc}), and can be profiled with JFR through {@code jcmd}.
+ *
+ * <p>Every process started is remembered until it is stopped, so that a shutdown hook can stop whatever is
+ * left when the harness fails or is interrupted.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    private static final Set<ServiceProcess> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final AtomicInteger STARTS = new AtomicInteger();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+
+    private final String name;
+    private final int port;
+    private final Process process;
+    private final long startedNanos;
+    private final Path log;
+    private long readyMillis = -1;
+
+    private ServiceProcess(String name, int port, Process process, long startedNanos, Path log) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+        this.startedNanos = startedNanos;
+        this.log = log;
+    }
+
+    /**
+     * Starts a packaged service.
+     *
+     * @param services   the {@code services/} directory
+     * @param name       generator, persister or web
+     * @param jvmOptions JVM options before {@code -jar}
+     * @param config     system properties ({@code -Dkey=value})
+     * @param logs       where its output goes
+     * @return the running process, not ready yet
+     * @throws IOException when it cannot be started
+     */
+    static ServiceProcess start(Path services, String name, List<String> jvmOptions, Map<String, String> config,
+                                Path logs) throws IOException {
+        Path jar = services.resolve(name).resolve("target").resolve("datapipe-" + name + ".jar").toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the services first (make build)");
+        }
+        int port = freePort();
+        Files.createDirectories(logs);
+        Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
+        List<String> command = new ArrayList<>();
+        command.add(javaCommand());
+        command.addAll(jvmOptions);
+        command.add("-Dserver.port=" + port);
+        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(jar.toString());
+        Files.writeString(log, String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8);
+        long started = System.nanoTime();
+        Process process = new ProcessBuilder(command)
+                .directory(jar.getParent().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        ServiceProcess service = new ServiceProcess(name, port, process, started, log);
+        RUNNING.add(service);
+        return service;
+    }
+
+    /** The java launcher of this JVM: the services run on the same JDK as the harness. */
+    static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /**
+     * Waits until {@code /health/ready} answers 200, polling every 10 ms.
+     *
+     * @param timeout how long to wait
+     * @return milliseconds from process start to the first 200
+     */
+    long awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        URI ready = uri("/health/ready");
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+            }
+            if (status(ready) == 200) {
+                readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+                return readyMillis;
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    long readyMillis() {
+        return readyMillis;
+    }
+
+    /** @return resident memory in MiB (VmRSS of /proc/pid/status), or -1 when unknown */
+    double rssMb() {
+        return Procfs.rssMb(process.pid());
+    }
+
+    /** @return CPU seconds used so far (user + system), or -1 when unknown */
+    double cpuSeconds() {
+        return Procfs.cpuSeconds(process.pid());
+    }
+
+    /** The value of the first series of a metric on /metrics whose line contains a fragment, or NaN. */
+    double metric(String name, String labelFragment) {
+        try {
+            String body = HTTP.send(HttpRequest.newBuilder(uri("/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+                                    HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labelFragment)) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Double.NaN;
+    }
+
+    /** Starts a JFR recording (profile settings: method samples every 10 ms) in the running process. */
+    void startRecording() throws IOException, InterruptedException {
+        jcmd("JFR.start", "name=bench", "settings=profile");
+    }
+
+    /** Stops the recording started by {@link #startRecording()} and writes it to a file. */
+    void stopRecording(Path file) throws IOException, InterruptedException {
+        Files.createDirectories(file.getParent());
+        jcmd("JFR.stop", "name=bench", "filename=" + file.toAbsolutePath());
+    }
+
+    private void jcmd(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        command.add(Long.toString(process.pid()));
+        command.addAll(List.of(arguments));
+        Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IOException("jcmd " + String.join(" ", arguments) + " failed: " + output);
+        }
+    }
+
+    private static int status(URI uri) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build(),
+                             HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Stops the service as Kubernetes would: SIGTERM, then SIGKILL when it has not exited in time. */
+    @Override
+    public void close() {
+        try {
+            process.destroy();
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        } finally {
+            RUNNING.remove(this);
+        }
+    }
+
+    /** Kills every process still running (the shutdown hook's job): no drain, the bench is over. */
+    static void killAll() {
+        for (ServiceProcess service : List.copyOf(RUNNING)) {
+            service.process.destroyForcibly();
+            RUNNING.remove(service);
+        }
+    }
+}
