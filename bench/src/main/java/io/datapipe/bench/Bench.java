@@ -77,8 +77,8 @@ public final class Bench {
      * @return the report, also written to {@code <out>/report.json}; it holds {@code error} when a phase failed
      */
     public static Map<String, Object> run(BenchOptions options, PrintStream out) throws IOException {
-        Console console = new Console(out);
         Files.createDirectories(options.out());
+        Console console = Console.teeing(out, options.out().resolve("console.log"));
         Map<String, Object> report = new LinkedHashMap<>();
         BenchEnv env = new BenchEnv(options);
         AtomicBoolean cleaned = new AtomicBoolean();
@@ -118,6 +118,7 @@ public final class Bench {
         report.put("load_average_before", Procfs.loadAverage());
         report.put("machine", machine());
         report.put("options", Map.of("seconds", options.seconds(), "step_seconds", options.stepSeconds(),
+                                     "parallel_start", options.parallelStart(), "jfr", options.jfr(),
                                      "users", options.users(), "service_jvm_options", options.serviceJvmOptions(),
                                      "read_rate_per_s", options.readRate(), "batch_records", options.batchRecords()));
         console.line(String.format(Locale.ROOT, "datapipe bench: %d s windows, %d subjects, tables of %,d and %,d rows%s; run %s",
@@ -129,14 +130,27 @@ public final class Bench {
         Path jfrDir = options.jfr() ? options.out().resolve("jfr") : null;
 
         // Start-up, each service alone: the persister first, it migrates the schema.
+        // JFR records each service from its start (profile settings: a method sample every 10 ms) and writes
+        // the recording when it exits; only the latency run's window is read.
         Map<String, ServiceProcess> services = new LinkedHashMap<>();
         Map<String, Object> startup = new LinkedHashMap<>();
+        if (jfrDir != null) {
+            Files.createDirectories(jfrDir);
+        }
         for (String name : SERVICES) {
-            console.phase("starting " + name, 0);
-            ServiceProcess service = env.start(name, Map.of(), List.of());
-            startup.put(name, service.awaitReady(Duration.ofSeconds(120)));
-            services.put(name, service);
-            console.line("  " + name + " ready in " + startup.get(name) + " ms (pid " + service.pid() + ")");
+            List<String> jfr = jfrDir == null ? List.of()
+                    : List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                                      + jfrDir.resolve(name + ".jfr"));
+            console.phase("starting " + name + (options.parallelStart() ? " (all three at once)" : ""), 0);
+            services.put(name, env.start(name, Map.of(), jfr));
+            if (!options.parallelStart()) {
+                ready(services.get(name), startup, console);
+            }
+        }
+        if (options.parallelStart()) {
+            for (ServiceProcess service : services.values()) {
+                ready(service, startup, console);
+            }
         }
         report.put("startup_ms", startup);
         report.put("versions", versions(env, options));
@@ -178,23 +192,26 @@ public final class Bench {
                 .process("web", web.pid())
                 .commandsContaining("rabbitmq", "beam.smp")
                 .commandsContaining("postgresql", "postgres");
-        Map<String, Object> latency = ingest.latencyRun(latencyRate, options.seconds(), List.copyOf(services.values()),
-                                                        jfrDir, cpu);
+        Map<String, Object> latency = ingest.latencyRun(latencyRate, options.seconds(), List.copyOf(services.values()), cpu);
         report.put("ingest_latency_run", latency);
 
-        // Persister batching, on a pre-loaded queue with no other consumer.
+        // Persister batching, on a pre-loaded queue: the main persister (batch 500, warm), then one with batch 1.
+        Duration batchLimit = Duration.ofSeconds(Math.max(2, options.seconds()));
+        Map<String, Object> batch = batching.measure("batch-500", persister, options.batchRecords(), 0, batchLimit);
+        batch.put("config", Map.of("datapipe.persister.batch-size", "500", "datapipe.persister.prefetch", "1000"));
         persister.close();
         services.remove("persister");
-        Map<String, Object> batch = batching.measure("batch-500", options.batchRecords(),
-                                                     Map.of("datapipe.persister.batch-size", "500",
-                                                            "datapipe.persister.prefetch", "1000"),
-                                                     Duration.ofSeconds(Math.max(2, options.seconds())));
-        Map<String, Object> single = batching.measure("batch-1", options.batchRecords(),
-                                                      Map.of("datapipe.persister.batch-size", "1",
-                                                             "datapipe.persister.prefetch", "1000"),
-                                                      Duration.ofSeconds(Math.max(2, options.seconds())));
+        Map<String, String> singleConfig = Map.of("datapipe.persister.batch-size", "1", "datapipe.persister.prefetch", "1000");
+        Map<String, Object> single;
+        console.phase("starting a persister with batch-size 1", 0);
+        try (ServiceProcess one = env.start("persister", singleConfig, List.of())) {
+            one.awaitReady(Duration.ofSeconds(120));
+            single = batching.measure("batch-1", one, options.batchRecords(), Math.min(500, options.batchRecords() / 3), batchLimit);
+        }
+        single.put("config", singleConfig);
         report.put("persister_batching", Map.of("batch_500", batch, "batch_1", single,
-                                                "note", "same prefetch (1000) in both; only the records per transaction differ"));
+                                                "note", "both warm, same prefetch (1000), same pre-loaded queue: "
+                                                        + "only the records per transaction differ"));
 
         // Read.
         ReadBench read = new ReadBench(env, console, web);
@@ -218,7 +235,9 @@ public final class Bench {
         }
         services.clear();
         if (jfrDir != null) {
-            report.put("profiles", Profiles.summarizeAll(jfrDir, 15));
+            @SuppressWarnings("unchecked")
+            List<String> window = (List<String>) latency.get("window");
+            report.put("profiles", Profiles.summarizeAll(jfrDir, Instant.parse(window.get(0)), Instant.parse(window.get(1)), 15));
         }
         if (options.startupVariants()) {
             report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 2));
@@ -254,6 +273,12 @@ public final class Bench {
         report.put("cores_used_in_latency_run", latency.get("cores_used"));
         report.put("targets", targets(report));
         printSummary(console, report);
+    }
+
+    private static void ready(ServiceProcess service, Map<String, Object> startup, Console console)
+            throws InterruptedException {
+        startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120)));
+        console.line("  " + service.name() + " ready in " + startup.get(service.name()) + " ms (pid " + service.pid() + ")");
     }
 
     /** 200 pages of 50 in a full run; shallower when the median subject has fewer rows. */

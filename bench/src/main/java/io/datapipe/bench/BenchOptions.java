@@ -21,6 +21,7 @@ import java.util.List;
  * @param readRate           GET requests/s of the read measurements
  * @param batchRecords       records pre-loaded for each persister batching measurement
  * @param startupVariants    also start each service with other JVM flags (AppCDS, C1 only) and compare
+ * @param parallelStart      start the three services at once (quicker; their start-up times then include contention)
  * @param jfr                profile the services with JFR during the 70 % run
  * @param keep               keep the bench database afterwards
  * @param repo               the repository root (holds {@code services/})
@@ -45,6 +46,7 @@ record BenchOptions(int seconds,
                     double readRate,
                     int batchRecords,
                     boolean startupVariants,
+                    boolean parallelStart,
                     boolean jfr,
                     boolean keep,
                     Path repo,
@@ -76,7 +78,8 @@ record BenchOptions(int seconds,
               --max-rate R           highest rate tried (default 20000)
               --read-rate R          GET/s of the read measurements (default 200)
               --batch-records N      records pre-loaded for each persister batching run (default 20000)
-              --no-startup-variants  skip the start-up comparison of JVM flags (AppCDS, C1 only)
+              --no-startup-variants  skip the start-up comparison of JVM flags (AppCDS, C1 only, AOT cache)
+              --parallel-start       start the three services at once (quicker; start-up then includes contention)
               --no-jfr               do not profile the services
               --keep                 keep the bench database (it is dropped otherwise)
               --repo DIR             repository root (default: found from the working directory)
@@ -96,6 +99,7 @@ record BenchOptions(int seconds,
         double readRate = 200;
         int batchRecords = 20_000;
         boolean startupVariants = true;
+        boolean parallelStart = false;
         boolean jfr = true;
         boolean keep = false;
         Path repo = null;
@@ -114,6 +118,7 @@ record BenchOptions(int seconds,
                 case "--read-rate" -> readRate = Double.parseDouble(value(option, rest));
                 case "--batch-records" -> batchRecords = positive(option, Integer.parseInt(value(option, rest)));
                 case "--no-startup-variants" -> startupVariants = false;
+                case "--parallel-start" -> parallelStart = true;
                 case "--no-jfr" -> jfr = false;
                 case "--keep" -> keep = true;
                 case "--repo" -> repo = Path.of(value(option, rest));
@@ -136,7 +141,7 @@ record BenchOptions(int seconds,
         Path root = repo != null ? repo : findRepo();
         Path output = out != null ? out : root.resolve("bench").resolve("target").resolve("bench");
         return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, readRate, batchRecords,
-                                startupVariants, jfr, keep, root.toAbsolutePath().normalize(),
+                                startupVariants, parallelStart, jfr, keep, root.toAbsolutePath().normalize(),
                                 output.toAbsolutePath().normalize(), jvm,
                                 env("DATAPIPE_BENCH_PG_HOST", "127.0.0.1"),
                                 Integer.parseInt(env("DATAPIPE_BENCH_PG_PORT", "5432")),

@@ -19,8 +19,46 @@ final class Console {
     private boolean barShown;
 
     Console(PrintStream out) {
+        this(out, false);
+    }
+
+    private Console(PrintStream out, boolean terminal) {
         this.out = out;
-        this.terminal = isTerminal();
+        this.terminal = terminal;
+    }
+
+    /** Prints to {@code out}, and every line also to a log file (no progress bar there). */
+    static Console teeing(PrintStream out, java.nio.file.Path log) throws java.io.IOException {
+        PrintStream file = new PrintStream(java.nio.file.Files.newOutputStream(log), true, java.nio.charset.StandardCharsets.UTF_8);
+        boolean terminal = out == System.out && isTerminal();
+        PrintStream both = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                out.write(b);
+                file.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                out.write(bytes, offset, length);
+                if (!terminal) {
+                    file.write(bytes, offset, length);
+                } else {
+                    // The bar is redrawn with carriage returns: keep it out of the file.
+                    String text = new String(bytes, offset, length, java.nio.charset.StandardCharsets.UTF_8);
+                    if (!text.contains("\r")) {
+                        file.write(bytes, offset, length);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+                out.flush();
+                file.flush();
+            }
+        }, true, java.nio.charset.StandardCharsets.UTF_8);
+        return new Console(both, terminal);
     }
 
     private static boolean isTerminal() {

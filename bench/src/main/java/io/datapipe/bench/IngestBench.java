@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,17 +144,14 @@ final class IngestBench {
     }
 
     /**
-     * The latency run: constant rate, end-to-end samples, resident memory sampled each second, CPU used by
-     * each process, and (optionally) a JFR recording of each service.
+     * The latency run: constant rate, end-to-end samples, resident memory sampled twice a second and CPU
+     * used by each process. Its start and end times are in the result ({@code window}), to cut the
+     * services' JFR recordings to it.
      */
-    Map<String, Object> latencyRun(double rate, int seconds, List<ServiceProcess> services, Path jfrDir,
-                                   Procfs.CpuMeter cpu) throws InterruptedException, IOException {
+    Map<String, Object> latencyRun(double rate, int seconds, List<ServiceProcess> services, Procfs.CpuMeter cpu)
+            throws InterruptedException {
         console.phase(String.format("ingest latency run: %.0f POST/s (70 %% of max)", rate), seconds);
-        if (jfrDir != null) {
-            for (ServiceProcess service : services) {
-                service.startRecording();
-            }
-        }
+        java.time.Instant windowStart = java.time.Instant.now();
         Histogram e2e = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicInteger e2eMissing = new AtomicInteger();
         AtomicInteger e2eOutstanding = new AtomicInteger();
@@ -201,17 +197,13 @@ final class IngestBench {
             });
         });
         Map<String, Double> cores = cpu.coresUsed();
+        java.time.Instant windowEnd = java.time.Instant.now();
         long after = env.queueDepth(env.queue);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
         while (e2eOutstanding.get() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         rssSampler.interrupt();
-        if (jfrDir != null) {
-            for (ServiceProcess service : services) {
-                service.stopRecording(jfrDir.resolve(service.name() + ".jfr"));
-            }
-        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("offered_per_s", Math.round(rate));
         result.put("seconds", seconds);
@@ -233,6 +225,7 @@ final class IngestBench {
         result.put("backlog_after", after);
         result.put("rss_mb_max", roundAll(maxRss));
         result.put("cores_used", cores);
+        result.put("window", List.of(windowStart.toString(), windowEnd.toString()));
         console.line(String.format("  POST p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms   end-to-end p50 %.1f ms  p99 %.1f ms (%d samples)",
                                    load.p(50), load.p(99), load.p(99.9), percentile(e2e, 50), percentile(e2e, 99),
                                    e2e.getTotalCount()));

@@ -26,10 +26,11 @@ import com.rabbitmq.client.Channel;
 
 /**
  * The persister's throughput with batching against one record per transaction, on the same pre-loaded
- * queue: with no persister consuming, {@code n} records are published the way the generator publishes
- * them (persistent, confirmed, same headers and body); then a persister is started with the setting under
- * test, and its rate is the records stored divided by the time from its first stored record to its last
- * (start-up excluded), or to the end of a time limit when it cannot finish in time.
+ * queue. Each persister is warm (the one of the main run after the ingest phases; a persister started with
+ * {@code batch-size=1} after a warm-up of a few hundred records) and is then frozen (SIGSTOP) while
+ * {@code n} records are published the way the generator publishes them (persistent, confirmed, same
+ * headers and body). It is let go (SIGCONT), and its rate is the records stored divided by the time from
+ * its first stored record to its last, or to the end of a time limit when it cannot finish in time.
  */
 final class PersisterBatching {
 
@@ -55,57 +56,76 @@ final class PersisterBatching {
     }
 
     /**
-     * Pre-loads the queue and measures one persister configuration.
+     * Measures one running persister on a pre-loaded queue.
      *
-     * @param label      what is measured
-     * @param records    records to pre-load
-     * @param config     the persister's overrides (batch size, prefetch)
-     * @param timeLimit  longest measurement
-     * @return the figures; the persister is stopped again
+     * @param label     what is measured
+     * @param persister the persister, ready, consuming the bench queue
+     * @param records   records to pre-load
+     * @param warmUp    records to let it store first (JIT warm-up), 0 for none
+     * @param timeLimit longest measurement
+     * @return the figures
      */
-    Map<String, Object> measure(String label, int records, Map<String, String> config, Duration timeLimit)
+    Map<String, Object> measure(String label, ServiceProcess persister, int records, int warmUp, Duration timeLimit)
             throws IOException, InterruptedException, SQLException, TimeoutException {
-        console.phase("persister " + label + ": pre-loading " + records + " records", 0);
         // One subject per measurement: its rows are counted through the index, cheaply, while it drains.
         String user = "bench-batching-" + label.replaceAll("[^a-z0-9]+", "-");
-        preload(records, user);
-        long before = storedRows(user);
-        console.phase("persister " + label + ": draining " + records + " records " + config, (int) timeLimit.toSeconds());
-        Map<String, Object> result = new LinkedHashMap<>();
-        try (ServiceProcess persister = env.start("persister", config, List.of())) {
-            result.put("startup_ms", persister.awaitReady(Duration.ofSeconds(90)));
-            long first = 0;
-            long last = 0;
-            long stored = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline) {
-                long now = System.nanoTime();
-                long rows = storedRows(user) - before;
-                if (rows > 0 && first == 0) {
-                    first = now;
-                    deadline = now + timeLimit.toNanos();
-                }
-                if (rows > stored) {
-                    stored = rows;
-                    last = now;
-                }
-                console.progress(stored, records);
-                if (stored >= records) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-            double seconds = first == 0 ? Double.NaN : Math.max(0.001, (last - first) / 1e9);
-            result.put("records_preloaded", records);
-            result.put("records_stored", stored);
-            result.put("seconds", IngestBench.round(seconds, 3));
-            result.put("records_per_s", Math.round(stored / seconds));
-            result.put("finished", stored >= records);
-            result.put("config", config);
-            console.line(String.format("  %s: %d records in %.2f s = %.0f records/s%s", label, stored, seconds,
-                                       stored / seconds, stored >= records ? "" : " (stopped at the time limit)"));
+        if (warmUp > 0) {
+            console.phase("persister " + label + ": warm-up, " + warmUp + " records", 0);
+            long before = storedRows(user + "-warm-up");
+            preload(warmUp, user + "-warm-up");
+            drain(user + "-warm-up", before, warmUp, Duration.ofSeconds(120));
         }
+        console.phase("persister " + label + ": frozen while " + records + " records are pre-loaded", 0);
+        persister.suspend();
+        long before;
+        try {
+            preload(records, user);
+            before = storedRows(user);
+        } finally {
+            persister.resume();
+        }
+        console.phase("persister " + label + ": draining " + records + " records", (int) timeLimit.toSeconds());
+        Map<String, Object> result = new LinkedHashMap<>(drain(user, before, records, timeLimit));
+        result.put("warm_up_records", warmUp);
+        console.line(String.format("  %s: %s records in %s s = %s records/s%s", label, result.get("records_stored"),
+                                   result.get("seconds"), result.get("records_per_s"),
+                                   Boolean.TRUE.equals(result.get("finished")) ? "" : " (stopped at the time limit)"));
         purge();
+        return result;
+    }
+
+    /** Waits until {@code records} rows of a subject are stored (or the time limit after the first one). */
+    private Map<String, Object> drain(String user, long before, int records, Duration timeLimit)
+            throws SQLException, InterruptedException {
+        long first = 0;
+        long last = 0;
+        long stored = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            long rows = storedRows(user) - before;
+            if (rows > 0 && first == 0) {
+                first = now;
+                deadline = now + timeLimit.toNanos();
+            }
+            if (rows > stored) {
+                stored = rows;
+                last = now;
+            }
+            console.progress(stored, records);
+            if (stored >= records) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        double seconds = first == 0 ? Double.NaN : Math.max(0.001, (last - first) / 1e9);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("records_preloaded", records);
+        result.put("records_stored", stored);
+        result.put("seconds", IngestBench.round(seconds, 3));
+        result.put("records_per_s", first == 0 ? 0 : Math.round(stored / seconds));
+        result.put("finished", stored >= records);
+        result.put("counted_every_ms", 20);
         return result;
     }
 

@@ -3,6 +3,7 @@ package io.datapipe.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,7 +18,8 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where a service spent its CPU, from a JFR recording's method samples ({@code jdk.ExecutionSample}):
+ * Where a service spent its CPU, from a JFR recording's method samples ({@code jdk.ExecutionSample}) in a
+ * time window (the latency run; the recording covers the service's whole life):
  * the top frames by self time (the method on top of the stack), and by total time (a method anywhere on
  * the stack, counted once per sample), each as a share of all samples.
  */
@@ -26,14 +28,15 @@ final class Profiles {
     private Profiles() {
     }
 
-    static Map<String, Object> summarize(Path recording, int top) throws IOException {
+    static Map<String, Object> summarize(Path recording, Instant from, Instant to, int top) throws IOException {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> total = new HashMap<>();
         int samples = 0;
         try (RecordingFile file = new RecordingFile(recording)) {
             while (file.hasMoreEvents()) {
                 RecordedEvent event = file.readEvent();
-                if (!"jdk.ExecutionSample".equals(event.getEventType().getName())) {
+                if (!"jdk.ExecutionSample".equals(event.getEventType().getName())
+                        || event.getStartTime().isBefore(from) || event.getStartTime().isAfter(to)) {
                     continue;
                 }
                 RecordedStackTrace stack = event.getStackTrace();
@@ -54,6 +57,7 @@ final class Profiles {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("recording", recording.getFileName().toString());
+        result.put("window", List.of(from.toString(), to.toString()));
         result.put("execution_samples", samples);
         result.put("top_self", top(self, samples, top));
         result.put("top_total_datapipe", top(filter(total, "io.datapipe."), samples, top));
@@ -92,8 +96,8 @@ final class Profiles {
         return method.getType().getName() + "." + method.getName();
     }
 
-    /** Summaries of every {@code <service>.jfr} in a directory. */
-    static Map<String, Object> summarizeAll(Path directory, int top) throws IOException {
+    /** Summaries of every {@code <service>.jfr} in a directory, cut to a time window. */
+    static Map<String, Object> summarizeAll(Path directory, Instant from, Instant to, int top) throws IOException {
         Map<String, Object> result = new LinkedHashMap<>();
         if (!Files.isDirectory(directory)) {
             return result;
@@ -101,7 +105,7 @@ final class Profiles {
         try (var files = Files.list(directory)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".jfr")).sorted().toList()) {
                 String service = file.getFileName().toString().replace(".jfr", "");
-                result.put(service, summarize(file, top));
+                result.put(service, summarize(file, from, to, top));
             }
         }
         return result;

@@ -209,7 +209,7 @@ final class ReadBench {
     Map<String, Object> measure(String label, List<String[]> deep, double rate, int seconds) throws InterruptedException {
         Map<String, Object> result = new LinkedHashMap<>();
         URI first = web.uri("/data");
-        int warmUp = Math.min(5, seconds);
+        int warmUp = Math.min(5, Math.max(1, seconds / 2));
         console.phase("GET warm-up at " + label, warmUp);
         OpenLoad.run(rate, Duration.ofSeconds(warmUp), 200, 2_000, n -> env.get(first, env.token(n)), null, null);
         if (!deep.isEmpty()) {

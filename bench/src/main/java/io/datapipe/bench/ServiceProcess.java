@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One packaged service ({@code services/<name>/target/datapipe-<name>.jar}) started as its own process,
  * as {@code make up} and the end-to-end tests start it, configured through {@code -D} system properties,
  * with its output in {@code <out>/logs/<name>-<n>.log}. It knows how long it took to become ready, its
- * resident memory and CPU time (from {@code /proc}), and can be profiled with JFR through {@code jcmd}.
+ * resident memory and CPU time (from {@code /proc}).
  *
  * <p>Every process started is remembered until it is stopped, so that a shutdown hook can stop whatever is
  * left when the harness fails or is interrupted.
@@ -165,26 +165,20 @@ final class ServiceProcess implements AutoCloseable {
         return Double.NaN;
     }
 
-    /** Starts a JFR recording (profile settings: method samples every 10 ms) in the running process. */
-    void startRecording() throws IOException, InterruptedException {
-        jcmd("JFR.start", "name=bench", "settings=profile");
+    /** Freezes the process (SIGSTOP): it holds its connections but does nothing until {@link #resume()}. */
+    void suspend() throws IOException, InterruptedException {
+        signal("STOP");
     }
 
-    /** Stops the recording started by {@link #startRecording()} and writes it to a file. */
-    void stopRecording(Path file) throws IOException, InterruptedException {
-        Files.createDirectories(file.getParent());
-        jcmd("JFR.stop", "name=bench", "filename=" + file.toAbsolutePath());
+    /** Lets a frozen process go on (SIGCONT). */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
     }
 
-    private void jcmd(String... arguments) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
-        command.add(Long.toString(process.pid()));
-        command.addAll(List.of(arguments));
-        Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
-            throw new IOException("jcmd " + String.join(" ", arguments) + " failed: " + output);
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 
@@ -210,10 +204,15 @@ final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (process.isAlive()) {
+                resume();
+            }
             process.destroy();
             if (!process.waitFor(40, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        } catch (IOException e) {
+            process.destroyForcibly();
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();

@@ -37,7 +37,7 @@ class BenchSmokeTest {
         BenchOptions options = BenchOptions.parse(
                 "--seconds", "2", "--step-seconds", "2", "--rows", "2000,4000", "--users", "20",
                 "--start-rate", "40", "--max-rate", "40", "--read-rate", "40", "--batch-records", "300",
-                "--no-startup-variants", "--out", out.toString());
+                "--no-startup-variants", "--parallel-start", "--out", out.toString());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 
         Map<String, Object> report = Bench.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
