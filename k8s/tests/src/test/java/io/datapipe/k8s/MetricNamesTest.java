@@ -52,8 +52,13 @@ class MetricNamesTest {
         Set<String> used = new TreeSet<>();
         PromQl.metricNames(queried()).values().forEach(used::addAll);
         Set<String> unused = new TreeSet<>();
-        for (String name : PromQl.names(PromQl.EXPORTED)) {
+        List<String> exported = PromQl.names(PromQl.EXPORTED);
+        for (String name : exported) {
             if (!name.startsWith("datapipe_") && !name.startsWith("http_server_")) {
+                continue;
+            }
+            if (exported.contains(name + "_bucket")) {
+                // The quantile series of a histogram, beside its buckets: dashboards use the buckets.
                 continue;
             }
             boolean summaryPart = name.endsWith("_sum") || name.endsWith("_count") || name.endsWith("_max");

@@ -41,6 +41,8 @@ public class GeneratorMetrics {
                                               .withDescription("Time from publishing a record to the broker's confirm")
                                               .withUnit(MetricUnits.SECONDS)
                                               .build());
+        // Exported from the start, so that rates and alerts over it have a series before the first rejection.
+        registry.counter(REJECTED, new Tag("reason", "broker_unavailable"));
     }
 
     void accepted(Duration confirmTime) {

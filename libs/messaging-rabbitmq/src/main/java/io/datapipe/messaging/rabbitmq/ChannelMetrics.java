@@ -42,6 +42,27 @@ final class ChannelMetrics {
         return new ChannelMetrics(registry, channel);
     }
 
+    /**
+     * Registers the counters of a channel at zero, so that dashboards and alerts see them (and their
+     * rates) before the first event.
+     */
+    void register(String direction) {
+        if (registry == null) {
+            return;
+        }
+        if (direction.equals("incoming")) {
+            registry.counter(DELIVERIES, channel);
+            registry.counter(REDELIVERIES, channel);
+            for (String outcome : new String[] {"ack", "retry", "dead_letter", "requeue", "reject", "stale"}) {
+                registry.counter(SETTLED, channel, new Tag("outcome", outcome));
+            }
+        } else {
+            for (String outcome : new String[] {"confirmed", "nacked", "unroutable", "timeout", "unavailable", "invalid"}) {
+                registry.counter(PUBLISHED, channel, new Tag("outcome", outcome));
+            }
+        }
+    }
+
     void connection(String direction, Supplier<Boolean> up) {
         if (registry != null) {
             registry.gauge(Metadata.builder().withName("datapipe.rabbitmq.connection.up")

@@ -73,6 +73,7 @@ abstract class Endpoint {
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.factory = connectionFactory(connectionSettings);
+        metrics.register(direction());
         metrics.connection(direction(), () -> state == ChannelState.UP);
     }
 
