@@ -219,7 +219,7 @@ public final class Bench {
         Map<String, Object> reads = new LinkedHashMap<>();
         int readSeconds = Math.max(2, options.seconds() / 2);
         seeding.put("small", read.seedTo(options.rowsSmall()));
-        int depth = deepDepth(read.medianUserRows());
+        int depth = deepDepth(read.nthHeaviestRows(10));
         List<String[]> cursors = read.deepCursors(read.heavyUsers(depth + 50L, 20), depth);
         reads.put("small", read.measure(label(options.rowsSmall()), cursors, options.readRate(), readSeconds));
         seeding.put("large", read.seedTo(options.rowsLarge()));
@@ -281,9 +281,12 @@ public final class Bench {
         console.line("  " + service.name() + " ready in " + startup.get(service.name()) + " ms (pid " + service.pid() + ")");
     }
 
-    /** 200 pages of 50 in a full run; shallower when the median subject has fewer rows. */
-    private static int deepDepth(long medianRows) {
-        long depth = Math.min(10_000, medianRows / 2);
+    /**
+     * 5 000 rows (100 pages of 50) in a full run, for the subjects that have that many; shallower when even
+     * the tenth heaviest subject has fewer than twice as many rows.
+     */
+    private static int deepDepth(long tenthHeaviestRows) {
+        long depth = Math.min(5_000, tenthHeaviestRows / 2);
         return (int) Math.max(50, depth / 50 * 50);
     }
 

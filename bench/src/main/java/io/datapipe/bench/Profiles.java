@@ -31,12 +31,34 @@ final class Profiles {
     static Map<String, Object> summarize(Path recording, Instant from, Instant to, int top) throws IOException {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> total = new HashMap<>();
+        Map<String, Object> memory = new LinkedHashMap<>();
         int samples = 0;
+        int collections = 0;
+        double pauseMs = 0;
         try (RecordingFile file = new RecordingFile(recording)) {
             while (file.hasMoreEvents()) {
                 RecordedEvent event = file.readEvent();
-                if (!"jdk.ExecutionSample".equals(event.getEventType().getName())
-                        || event.getStartTime().isBefore(from) || event.getStartTime().isAfter(to)) {
+                if (event.getStartTime().isBefore(from) || event.getStartTime().isAfter(to)) {
+                    continue;
+                }
+                switch (event.getEventType().getName()) {
+                    case "jdk.GCHeapSummary" -> {
+                        memory.put("heap_committed_mb", mb(event.getLong("heapSpace.committedSize")));
+                        memory.put("heap_used_mb", mb(event.getLong("heapUsed")));
+                    }
+                    case "jdk.MetaspaceSummary" -> memory.put("metaspace_committed_mb", mb(event.getLong("metaspace.committed")));
+                    case "jdk.JavaThreadStatistics" -> memory.put("threads", event.getLong("activeCount"));
+                    case "jdk.GCConfiguration" -> memory.put("collector", event.getString("youngCollector") + "/"
+                            + event.getString("oldCollector"));
+                    case "jdk.GarbageCollection" -> {
+                        collections++;
+                        pauseMs += event.getDuration("sumOfPauses").toNanos() / 1e6;
+                    }
+                    default -> {
+                        // other events
+                    }
+                }
+                if (!"jdk.ExecutionSample".equals(event.getEventType().getName())) {
                     continue;
                 }
                 RecordedStackTrace stack = event.getStackTrace();
@@ -59,6 +81,9 @@ final class Profiles {
         result.put("recording", recording.getFileName().toString());
         result.put("window", List.of(from.toString(), to.toString()));
         result.put("execution_samples", samples);
+        memory.put("gc_collections", collections);
+        memory.put("gc_pause_ms_total", Math.round(pauseMs * 10) / 10.0);
+        result.put("memory_at_end", memory);
         result.put("top_self", top(self, samples, top));
         result.put("top_total_datapipe", top(filter(total, "io.datapipe."), samples, top));
         result.put("top_total", top(total, samples, top));
@@ -86,6 +111,10 @@ final class Profiles {
             list.add(row);
         }
         return list;
+    }
+
+    private static double mb(long bytes) {
+        return Math.round(bytes / 1024.0 / 1024.0 * 10) / 10.0;
     }
 
     private static String name(RecordedFrame frame) {

@@ -154,14 +154,16 @@ final class ReadBench {
         return users;
     }
 
-    /** Rows of the median subject. */
-    long medianUserRows() throws SQLException {
-        try (Connection connection = env.connect(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery(
-                     "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM "
-                             + "(SELECT count(*) AS n FROM data_record WHERE user_id LIKE 'bench-user-%' GROUP BY user_id) c")) {
-            rows.next();
-            return rows.getLong(1);
+    /** Rows of the n-th heaviest subject (1 = the heaviest), 0 when there are fewer subjects. */
+    long nthHeaviestRows(int n) throws SQLException {
+        try (Connection connection = env.connect();
+             PreparedStatement query = connection.prepareStatement(
+                     "SELECT count(*) FROM data_record WHERE user_id LIKE 'bench-user-%' GROUP BY user_id "
+                             + "ORDER BY count(*) DESC OFFSET ? LIMIT 1")) {
+            query.setInt(1, n - 1);
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : 0;
+            }
         }
     }
 
