@@ -187,6 +187,77 @@ class DataResourceTest {
         assertNothingPublished();
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> jwtAttacks() {
+        return io.datapipe.testsupport.JwtAttacks.all(TOKENS, "data.write").entrySet().stream()
+                .map(attack -> org.junit.jupiter.params.provider.Arguments.of(attack.getKey(), attack.getValue()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("jwtAttacks")
+    void refusesHostileTokens(String attack, String token) {
+        String problem = assertProblem(post(token, "{\"a\":1}"), 401);
+        assertThat(problem).doesNotContain(token);
+        String signature = token.substring(token.lastIndexOf('.') + 1);
+        if (signature.length() >= 16) {
+            assertThat(problem).doesNotContain(signature);
+        }
+        assertNothingPublished();
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hostileBodies() {
+        StringBuilder fields = new StringBuilder("{");
+        for (int i = 0; i < 10_000; i++) {
+            fields.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":1");
+        }
+        StringBuilder someFields = new StringBuilder("{");
+        for (int i = 0; i < 2_000; i++) {
+            someFields.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":1");
+        }
+        byte[] invalidUtf8 = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("100 000 levels of nesting",
+                        ("[".repeat(100_000) + "]".repeat(100_000)).getBytes(StandardCharsets.UTF_8), 413),
+                org.junit.jupiter.params.provider.Arguments.of("30 000 levels of nesting within 64 KiB",
+                        ("[".repeat(30_000) + "]".repeat(30_000)).getBytes(StandardCharsets.UTF_8), 400),
+                org.junit.jupiter.params.provider.Arguments.of("a 10 MB body", new byte[10 * 1024 * 1024], 413),
+                org.junit.jupiter.params.provider.Arguments.of("10 000 fields",
+                        fields.append('}').toString().getBytes(StandardCharsets.UTF_8), 413),
+                org.junit.jupiter.params.provider.Arguments.of("2 000 fields within 64 KiB",
+                        someFields.append('}').toString().getBytes(StandardCharsets.UTF_8), 400),
+                org.junit.jupiter.params.provider.Arguments.of("invalid UTF-8", invalidUtf8, 400),
+                org.junit.jupiter.params.provider.Arguments.of("a 20 000-character string",
+                        ("{\"a\":\"" + "x".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8), 400));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("hostileBodies")
+    void refusesHostileBodiesAndStaysHealthy(String body, byte[] bytes, int status) {
+        try {
+            Response response = target.path("/data").request()
+                    .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                    .post(Entity.entity(bytes, MediaType.APPLICATION_JSON));
+            assertThat(response.getStatus()).isEqualTo(status);
+        } catch (jakarta.ws.rs.ProcessingException closedEarly) {
+            // Over the server's 1 MiB cap the server answers 413 and closes the connection without reading
+            // the rest; a client still sending sees the connection close instead of the answer.
+            assertThat(bytes.length).isGreaterThan(1024 * 1024);
+        }
+        assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
+        assertNothingPublished();
+    }
+
+    @Test
+    void refusesAHugeHeaderAndStaysHealthy() {
+        Response response = target.path("/data").request()
+                .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                .header("X-Padding", "x".repeat(64 * 1024))
+                .post(Entity.entity("{\"a\":1}", MediaType.APPLICATION_JSON));
+
+        assertThat(response.getStatus()).isBetween(400, 499);
+        assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
+        assertNothingPublished();
+    }
+
     @Test
     void refusesATokenWithoutTheWriteRole() {
         assertProblem(post(TOKENS.token("alice", "data.read"), "{\"a\":1}"), 403);

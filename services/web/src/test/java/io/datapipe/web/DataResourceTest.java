@@ -184,6 +184,31 @@ class DataResourceTest {
         assertProblem(get(target.path("/data"), TOKENS.token("alice", "data.write")), 403);
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> jwtAttacks() {
+        return io.datapipe.testsupport.JwtAttacks.all(TOKENS, "data.read").entrySet().stream()
+                .map(attack -> org.junit.jupiter.params.provider.Arguments.of(attack.getKey(), attack.getValue()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("jwtAttacks")
+    void refusesHostileTokens(String attack, String token) {
+        Response response = get(target.path("/data"), token);
+        assertThat(response.getStatus()).isEqualTo(401);
+        assertThat(response.getMediaType().toString()).isEqualTo("application/problem+json");
+        assertThat(response.getHeaderString("WWW-Authenticate")).startsWith("Bearer");
+        assertThat(response.readEntity(String.class)).doesNotContain(token).doesNotContain("bob's");
+    }
+
+    @Test
+    void refusesHostileQueriesAndStaysHealthy() {
+        String alice = TOKENS.token("alice", "data.read");
+        assertProblem(get(target.path("/data").queryParam("limit", "99999999999999999999"), alice), 400);
+        assertProblem(get(target.path("/data").queryParam("cursor", "A".repeat(8_000)), alice), 400);
+        assertProblem(get(target.path("/data").queryParam("cursor", "' OR 1=1 --"), alice), 400);
+        assertProblem(get(target.path("/data/" + "' OR 1=1 --"), alice), 400);
+        assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
+    }
+
     @Test
     void servesHealthMetricsAndOpenApi() {
         assertThat(target.path("/health/ready").request().get(String.class)).contains("\"database\"");
