@@ -59,6 +59,7 @@ final class BenchEnv implements AutoCloseable {
     private final List<String> extraQueues = new ArrayList<>();
     private final List<String> extraExchanges = new ArrayList<>();
     private boolean databaseCreated;
+    private final List<String> extraDatabases = new ArrayList<>();
 
     BenchEnv(BenchOptions options) throws IOException {
         this.options = options;
@@ -114,16 +115,30 @@ final class BenchEnv implements AutoCloseable {
         }
     }
 
-    void dropDatabase() {
-        if (!databaseCreated) {
-            return;
-        }
+    /** Creates another database of this run ({@code <database>_<suffix>}), dropped with the bench database. */
+    String createDatabase(String suffix) throws SQLException {
+        String name = database + "_" + suffix;
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            databaseCreated = false;
-        } catch (SQLException e) {
-            System.err.println("could not drop the bench database " + database + ": " + e.getMessage());
+            statement.execute("CREATE DATABASE " + name);
+            extraDatabases.add(name);
         }
+        return name;
+    }
+
+    void dropDatabases() {
+        List<String> names = new ArrayList<>(extraDatabases);
+        if (databaseCreated) {
+            names.add(database);
+        }
+        for (String name : names) {
+            try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
+                statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            } catch (SQLException e) {
+                System.err.println("could not drop the bench database " + name + ": " + e.getMessage());
+            }
+        }
+        extraDatabases.clear();
+        databaseCreated = false;
     }
 
     // ---- broker
@@ -216,7 +231,11 @@ final class BenchEnv implements AutoCloseable {
     }
 
     Map<String, String> databaseConfig() {
-        return Map.of("datapipe.db.url", jdbcUrl(database),
+        return databaseConfig(database);
+    }
+
+    Map<String, String> databaseConfig(String db) {
+        return Map.of("datapipe.db.url", jdbcUrl(db),
                       "datapipe.db.user", options.dbUser(),
                       "datapipe.db.password", options.dbPassword());
     }
@@ -290,7 +309,7 @@ final class BenchEnv implements AutoCloseable {
     public void close() {
         deleteTopology();
         if (!options.keep()) {
-            dropDatabase();
+            dropDatabases();
         }
         clientThreads.shutdownNow();
         try (var files = Files.walk(keysDir)) {

@@ -18,7 +18,7 @@ import java.util.List;
  * @param users              subjects posting and reading (each with a real signed token)
  * @param startRate          first rate of the ingest search, requests/s
  * @param maxRate            highest rate the ingest search tries, requests/s
- * @param readRate           GET requests/s of the read measurements
+ * @param readRate           GET requests/s each table gets in the read measurements
  * @param batchRecords       records pre-loaded for each persister batching measurement
  * @param startupVariants    also start each service with other JVM flags (AppCDS, C1 only) and compare
  * @param parallelStart      start the three services at once (quicker; their start-up times then include contention)
@@ -76,7 +76,7 @@ record BenchOptions(int seconds,
               --users N              subjects, each with a signed token (default 200)
               --start-rate R         first rate of the ingest search, POST/s (default 200)
               --max-rate R           highest rate tried (default 20000)
-              --read-rate R          GET/s of the read measurements (default 200)
+              --read-rate R          GET/s each table gets in the read measurements (default 100)
               --batch-records N      records pre-loaded for each persister batching run (default 20000)
               --no-startup-variants  skip the start-up comparison of JVM flags (AppCDS, C1 only, AOT cache)
               --parallel-start       start the three services at once (quicker; start-up then includes contention)
@@ -96,7 +96,7 @@ record BenchOptions(int seconds,
         int users = 200;
         double startRate = 200;
         double maxRate = 20_000;
-        double readRate = 200;
+        double readRate = 100;
         int batchRecords = 20_000;
         boolean startupVariants = true;
         boolean parallelStart = false;

@@ -16,21 +16,29 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
  * Read: {@code GET /data} first pages and deep pages (a cursor thousands of rows in) at two table sizes,
  * to show that a page costs the same whatever the table size and the depth (keyset pagination on the
  * index {@code (user_id, received_at DESC, id DESC)}).
  *
- * <p>Rows are seeded with SQL straight into the bench database, after the persister has migrated it:
- * time-ordered UUIDv7-shaped ids, a year of {@code received_at}, and the subjects spread unevenly as real
- * users are (subject {@code k} of {@code n} gets a share of about {@code sqrt((k+1)/n) - sqrt(k/n)}: the
- * heaviest has 7 % of all rows at 200 subjects, the median about 0.35 %). The secondary index is dropped
- * while seeding and built again afterwards from its own definition (faster than maintaining it row by
- * row), then the table is analysed.
+ * <p>The two tables live side by side, each in its own database served by its own web process (the
+ * large one is the bench database, the small one a second database web migrates itself), and are
+ * measured <em>interleaved</em>: one constant-rate load sends every other request to each, so both see the
+ * same moments of a noisy machine and their ratio means something.
+ *
+ * <p>Rows are seeded with SQL straight into each database, after the schema is migrated: time-ordered
+ * UUIDv7-shaped ids, a year of {@code received_at}, and the subjects spread unevenly as real users are
+ * (subject {@code k} of {@code n} gets a share of about {@code sqrt((k+1)/n) - sqrt(k/n)}: the heaviest has
+ * 7 % of all rows at 200 subjects, the median about 0.35 %). The secondary index is dropped while seeding
+ * and built again afterwards from its own definition (faster than maintaining it row by row), then the
+ * table is analysed.
  */
 final class ReadBench {
 
@@ -49,32 +57,44 @@ final class ReadBench {
                   FROM generate_series(?::bigint, ?::bigint) AS g) AS s
             """;
 
+    /** One table: its database, the web process serving it, and the deep cursors walked in it. */
+    static final class Table {
+        final String label;
+        final String database;
+        final ServiceProcess web;
+        long seeded;
+        List<String[]> deepCursors = List.of();
+
+        Table(String label, String database, ServiceProcess web) {
+            this.label = label;
+            this.database = database;
+            this.web = web;
+        }
+    }
+
     private final BenchEnv env;
     private final Console console;
-    private final ServiceProcess web;
     private final ObjectMapper json = new ObjectMapper();
     private final long baseMs = System.currentTimeMillis() - SPAN_MS - 24L * 3600 * 1000;
     private final long stepMs;
-    private long seeded;
 
-    ReadBench(BenchEnv env, Console console, ServiceProcess web) {
+    ReadBench(BenchEnv env, Console console) {
         this.env = env;
         this.console = console;
-        this.web = web;
         this.stepMs = Math.max(1, SPAN_MS / env.options.rowsLarge());
     }
 
     /**
-     * Seeds the table up to {@code rows} rows in all (counting what the ingest phases stored).
+     * Seeds a table up to {@code rows} rows in all (counting what is there already).
      *
      * @return seeding figures
      */
-    Map<String, Object> seedTo(long rows) throws SQLException {
+    Map<String, Object> seedTo(Table table, long rows) throws SQLException {
         Map<String, Object> result = new LinkedHashMap<>();
-        try (Connection connection = env.connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = env.connect(table.database); Statement statement = connection.createStatement()) {
             long existing = count(statement);
             long toAdd = Math.max(0, rows - existing);
-            console.phase(String.format("seeding %,d rows (table: %,d -> %,d)", toAdd, existing, rows), 0);
+            console.phase(String.format("seeding %,d rows into the %s table (%,d -> %,d)", toAdd, table.label, existing, rows), 0);
             long started = System.nanoTime();
             statement.execute("SET synchronous_commit = off");
             statement.execute("SET maintenance_work_mem = '512MB'");
@@ -88,8 +108,8 @@ final class ReadBench {
             long insertStarted = System.nanoTime();
             try (PreparedStatement seed = connection.prepareStatement(SEED)) {
                 for (long done = 0; done < toAdd; done += chunk) {
-                    long from = seeded + done;
-                    long to = seeded + Math.min(toAdd, done + chunk) - 1;
+                    long from = table.seeded + done;
+                    long to = table.seeded + Math.min(toAdd, done + chunk) - 1;
                     seed.setLong(1, baseMs);
                     seed.setLong(2, stepMs);
                     seed.setInt(3, env.options.users());
@@ -101,7 +121,7 @@ final class ReadBench {
                 }
             }
             double insertSeconds = (System.nanoTime() - insertStarted) / 1e9;
-            seeded += toAdd;
+            table.seeded += toAdd;
             long indexStarted = System.nanoTime();
             statement.execute(indexDefinition);
             double indexSeconds = (System.nanoTime() - indexStarted) / 1e9;
@@ -137,9 +157,9 @@ final class ReadBench {
     }
 
     /** Subjects with at least {@code minRows} rows, heaviest first, at most {@code max}. */
-    List<String> heavyUsers(long minRows, int max) throws SQLException {
+    List<String> heavyUsers(Table table, long minRows, int max) throws SQLException {
         List<String> users = new ArrayList<>();
-        try (Connection connection = env.connect();
+        try (Connection connection = env.connect(table.database);
              PreparedStatement query = connection.prepareStatement(
                      "SELECT user_id, count(*) FROM data_record WHERE user_id LIKE 'bench-user-%' GROUP BY user_id "
                              + "HAVING count(*) >= ? ORDER BY count(*) DESC LIMIT ?")) {
@@ -155,8 +175,8 @@ final class ReadBench {
     }
 
     /** Rows of the n-th heaviest subject (1 = the heaviest), 0 when there are fewer subjects. */
-    long nthHeaviestRows(int n) throws SQLException {
-        try (Connection connection = env.connect();
+    long nthHeaviestRows(Table table, int n) throws SQLException {
+        try (Connection connection = env.connect(table.database);
              PreparedStatement query = connection.prepareStatement(
                      "SELECT count(*) FROM data_record WHERE user_id LIKE 'bench-user-%' GROUP BY user_id "
                              + "ORDER BY count(*) DESC OFFSET ? LIMIT 1")) {
@@ -168,8 +188,9 @@ final class ReadBench {
     }
 
     /** A deep cursor of each user: walks {@code depth} rows through the API, 500 at a time. */
-    List<String[]> deepCursors(List<String> users, int depth) throws IOException, InterruptedException {
-        console.phase("walking " + users.size() + " subjects " + depth + " rows deep for deep-page cursors", 0);
+    void walkDeepCursors(Table table, List<String> users, int depth) throws IOException, InterruptedException {
+        console.phase("walking " + users.size() + " subjects " + depth + " rows deep in the " + table.label
+                              + " table for deep-page cursors", 0);
         List<String[]> cursors = new ArrayList<>();
         for (String user : users) {
             String token = env.tokens.get(env.users.indexOf(user));
@@ -177,7 +198,7 @@ final class ReadBench {
             int walked = 0;
             while (walked < depth) {
                 int limit = Math.min(500, depth - walked);
-                JsonNode page = page(token, limit, cursor);
+                JsonNode page = page(table.web, token, limit, cursor);
                 JsonNode next = page.get("nextCursor");
                 if (next == null || next.isNull()) {
                     break;
@@ -190,10 +211,10 @@ final class ReadBench {
             }
             console.progress(cursors.size(), users.size());
         }
-        return cursors;
+        table.deepCursors = cursors;
     }
 
-    private JsonNode page(String token, int limit, String cursor) throws IOException, InterruptedException {
+    private JsonNode page(ServiceProcess web, String token, int limit, String cursor) throws IOException, InterruptedException {
         String query = "/data?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
         HttpResponse<String> response = env.http.send(
                 HttpRequest.newBuilder(web.uri(query)).header("Authorization", "Bearer " + token).GET().build(),
@@ -205,38 +226,71 @@ final class ReadBench {
     }
 
     /**
-     * GET first pages (every subject in turn) and deep pages (the walked cursors in turn), each at a
-     * constant rate.
+     * GET first pages (every subject in turn), then deep pages (the walked cursors in turn), each load
+     * alternating between the tables request by request.
+     *
+     * @param tables        the tables, measured together
+     * @param ratePerTable  GET/s each table gets
+     * @param seconds       length of each of the two measurements
+     * @return per table label: {@code first_page} and {@code deep_page} figures
      */
-    Map<String, Object> measure(String label, List<String[]> deep, double rate, int seconds) throws InterruptedException {
-        Map<String, Object> result = new LinkedHashMap<>();
-        URI first = web.uri("/data");
+    Map<String, Object> measure(List<Table> tables, double ratePerTable, int seconds) throws InterruptedException {
+        double rate = ratePerTable * tables.size();
         int warmUp = Math.min(5, Math.max(1, seconds / 2));
-        console.phase("GET warm-up at " + label, warmUp);
-        OpenLoad.run(rate, Duration.ofSeconds(warmUp), 200, 2_000, n -> env.get(first, env.token(n)), null, null);
-        if (!deep.isEmpty()) {
-            OpenLoad.run(rate, Duration.ofSeconds(warmUp), 200, 2_000, n -> {
-                String[] entry = deep.get((int) (n % deep.size()));
-                return env.get(web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
-            }, null, null);
+        console.phase("GET warm-up, both tables", warmUp * 2);
+        run(tables, rate, warmUp, false, null);
+        run(tables, rate, warmUp, true, null);
+        Map<String, Object> result = new LinkedHashMap<>();
+        tables.forEach(table -> result.put(table.label, new LinkedHashMap<String, Object>()));
+        for (boolean deep : List.of(false, true)) {
+            String kind = deep ? "deep_page" : "first_page";
+            console.phase(String.format("GET %s, tables interleaved: %.0f GET/s each", kind.replace('_', ' '), ratePerTable), seconds);
+            List<Histogram> latencies = run(tables, rate, seconds, deep, progress(rate, seconds));
+            for (int i = 0; i < tables.size(); i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> figures = (Map<String, Object>) result.get(tables.get(i).label);
+                figures.put(kind, figures(latencies.get(i), seconds));
+            }
         }
-        console.phase(String.format("GET first page at %s rows: %.0f GET/s", label, rate), seconds);
-        OpenLoad.Result firstPage = OpenLoad.run(rate, Duration.ofSeconds(seconds), 200, 2_000,
-                                                 n -> env.get(first, env.token(n)), null,
-                                                 progress(rate, seconds));
-        result.put("first_page", figures(firstPage));
-        if (!deep.isEmpty()) {
-            console.phase(String.format("GET deep page at %s rows: %.0f GET/s", label, rate), seconds);
-            OpenLoad.Result deepPage = OpenLoad.run(rate, Duration.ofSeconds(seconds), 200, 2_000, n -> {
-                String[] entry = deep.get((int) (n % deep.size()));
-                return env.get(web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
-            }, null, progress(rate, seconds));
-            result.put("deep_page", figures(deepPage));
+        for (Table table : tables) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> figures = (Map<String, Object>) result.get(table.label);
+            console.line(String.format("  %-6s table: first page p50 %.2f ms p99 %.2f ms   deep page p50 %.2f ms p99 %.2f ms",
+                                       table.label, num(figures, "first_page", "p50_ms"), num(figures, "first_page", "p99_ms"),
+                                       num(figures, "deep_page", "p50_ms"), num(figures, "deep_page", "p99_ms")));
         }
-        console.line(String.format("  first page p50 %.2f ms p99 %.2f ms   deep page p50 %.2f ms p99 %.2f ms",
-                                   num(result, "first_page", "p50_ms"), num(result, "first_page", "p99_ms"),
-                                   num(result, "deep_page", "p50_ms"), num(result, "deep_page", "p99_ms")));
         return result;
+    }
+
+    /** One interleaved load: request n goes to table n mod tables; returns each table's latencies. */
+    private List<Histogram> run(List<Table> tables, double rate, int seconds, boolean deep,
+                                java.util.function.LongFunction<Void> progress) throws InterruptedException {
+        List<Histogram> latencies = new ArrayList<>();
+        List<java.util.concurrent.atomic.AtomicLongArray> statuses = new ArrayList<>();
+        for (int i = 0; i < tables.size(); i++) {
+            latencies.add(new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3));
+            statuses.add(new java.util.concurrent.atomic.AtomicLongArray(2));
+        }
+        URI[] first = tables.stream().map(table -> table.web.uri("/data")).toArray(URI[]::new);
+        OpenLoad.Result load = OpenLoad.run(rate, Duration.ofSeconds(seconds), 200, 4_000, n -> {
+            int t = (int) (n % tables.size());
+            Table table = tables.get(t);
+            long turn = n / tables.size();
+            if (deep && !table.deepCursors.isEmpty()) {
+                String[] entry = table.deepCursors.get((int) (turn % table.deepCursors.size()));
+                return env.get(table.web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
+            }
+            return env.get(first[t], env.token(turn));
+        }, (n, intended, response) -> {
+            int t = (int) (n % tables.size());
+            Histogram histogram = latencies.get(t);
+            histogram.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended),
+                                           histogram.getHighestTrackableValue()));
+        }, progress);
+        if (load.okFraction() < 0.99) {
+            throw new IllegalStateException("GET /data failed: " + load.statuses());
+        }
+        return latencies;
     }
 
     private java.util.function.LongFunction<Void> progress(double rate, int seconds) {
@@ -247,14 +301,14 @@ final class ReadBench {
         };
     }
 
-    private static Map<String, Object> figures(OpenLoad.Result load) {
+    private static Map<String, Object> figures(Histogram latency, int seconds) {
         Map<String, Object> map = new LinkedHashMap<>();
-        map.put("requests", load.sent());
-        map.put("ok_fraction", IngestBench.round(load.okFraction(), 4));
-        map.put("statuses", load.statuses());
-        map.put("p50_ms", IngestBench.round(load.p(50), 2));
-        map.put("p99_ms", IngestBench.round(load.p(99), 2));
-        map.put("p999_ms", IngestBench.round(load.p(99.9), 2));
+        map.put("requests", latency.getTotalCount());
+        map.put("per_s", Math.round(latency.getTotalCount() / (double) seconds));
+        map.put("p50_ms", IngestBench.round(latency.getValueAtPercentile(50) / 1000.0, 2));
+        map.put("p99_ms", IngestBench.round(latency.getValueAtPercentile(99) / 1000.0, 2));
+        map.put("p999_ms", IngestBench.round(latency.getValueAtPercentile(99.9) / 1000.0, 2));
+        map.put("max_ms", IngestBench.round(latency.getMaxValue() / 1000.0, 2));
         return map;
     }
 
