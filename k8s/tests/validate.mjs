@@ -8,8 +8,10 @@
 // - Kubernetes, Gateway API, Argo CD, Argo Rollouts, Prometheus operator and External
 //   Secrets: the `validate()` of the kubernetes-models classes (OpenAPI schemas of the
 //   upstream APIs and CRDs, compiled).
-// - RabbitMQ Cluster and Messaging Topology operators (no npm models): the JSON schemas
-//   vendored in ./schemas/rabbitmq.com, checked with ajv. They reject unknown fields.
+// - RabbitMQ Cluster and Messaging Topology operators, Envoy Gateway's policies (no npm
+//   models): the JSON schemas vendored in ./schemas/<group>/, one file per kind (its
+//   apiVersion and kind are the schema's `const`s), shared parts in the group's
+//   _common.json; checked with ajv. They reject unknown fields.
 // - Every object with a model is also type-checked, as an object literal, against the
 //   model's TypeScript interface (tsc's excess-property check): a misspelled or
 //   misplaced field, which the OpenAPI schemas let through, is an error too.
@@ -62,16 +64,24 @@ async function modelFor(apiVersion, kind) {
   return loaded.get(apiVersion).get(kind);
 }
 
-function loadRabbitmqSchemas() {
+/** apiVersion/kind -> ajv validator, from every schemas/<group>/<Kind>.json. */
+function loadVendoredSchemas() {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
-  const dir = join(here, "schemas", "rabbitmq.com");
-  const common = JSON.parse(readFileSync(join(dir, "_common.json"), "utf8"));
-  ajv.addSchema(common);
+  const root = join(here, "schemas");
+  const groups = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
+  for (const dir of groups) {
+    if (existsSync(join(dir, "_common.json"))) ajv.addSchema(JSON.parse(readFileSync(join(dir, "_common.json"), "utf8")));
+  }
   const validators = new Map();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
-    const schema = JSON.parse(readFileSync(join(dir, file), "utf8"));
-    validators.set(`rabbitmq.com/v1beta1/${file.replace(/\.json$/, "")}`, ajv.compile(schema));
+  for (const dir of groups) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json") && !f.startsWith("_"))) {
+      const schema = JSON.parse(readFileSync(join(dir, file), "utf8"));
+      const apiVersion = schema.properties?.apiVersion?.const;
+      const kind = schema.properties?.kind?.const;
+      if (!apiVersion || kind !== file.replace(/\.json$/, "")) throw new Error(`${file}: the schema must fix apiVersion and kind (${kind}) by const`);
+      validators.set(`${apiVersion}/${kind}`, ajv.compile(schema));
+    }
   }
   return validators;
 }
@@ -93,12 +103,12 @@ function ajvMessages(errors) {
   return (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? `: ${e.params.additionalProperty}` : ""}`);
 }
 
-async function validateOne(obj, rabbitmq) {
+async function validateOne(obj, vendored) {
   const key = `${obj?.apiVersion}/${obj?.kind}`;
   if (typeof obj !== "object" || !obj.apiVersion || !obj.kind) return ["not a Kubernetes object (apiVersion and kind are required)"];
   if (!obj.metadata?.name) return ["metadata.name is required"];
-  const rabbit = rabbitmq.get(key);
-  if (rabbit) return rabbit(obj) ? [] : ajvMessages(rabbit.errors);
+  const schema = vendored.get(key);
+  if (schema) return schema(obj) ? [] : ajvMessages(schema.errors);
   const Model = await modelFor(String(obj.apiVersion), String(obj.kind));
   if (!Model) return [`no schema known for ${key}`];
   try {
@@ -140,11 +150,11 @@ function strictErrors(objects) {
   return errors;
 }
 
-const rabbitmq = loadRabbitmqSchemas();
+const vendored = loadVendoredSchemas();
 let failed = 0;
 const objects = readDocuments(process.argv.slice(2));
 const results = [];
-for (const obj of objects) results.push(await validateOne(obj, rabbitmq));
+for (const obj of objects) results.push(await validateOne(obj, vendored));
 const strict = strictErrors(objects);
 for (const [index, obj] of objects.entries()) {
   const errors = [...results[index], ...(strict.get(index) ?? [])];

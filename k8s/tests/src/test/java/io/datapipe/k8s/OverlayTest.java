@@ -55,12 +55,16 @@ class OverlayTest {
         Manifests m = render(env);
         Map<String, List<String>> required = Map.of(
                 "generator", List.of("DATAPIPE_RABBITMQ_HOST", "DATAPIPE_RABBITMQ_USERNAME", "DATAPIPE_RABBITMQ_PASSWORD", "DATAPIPE_EXCHANGE",
-                        "DATAPIPE_ROUTING_KEY", "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE"),
+                        "DATAPIPE_ROUTING_KEY", "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE", "DATAPIPE_RATELIMIT_ENABLED",
+                        "DATAPIPE_RATELIMIT_USER_CAPACITY", "DATAPIPE_RATELIMIT_USER_PER_SECOND", "DATAPIPE_RATELIMIT_GLOBAL_CAPACITY",
+                        "DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND"),
                 "persister", List.of("DATAPIPE_RABBITMQ_HOST", "DATAPIPE_RABBITMQ_USERNAME", "DATAPIPE_RABBITMQ_PASSWORD", "DATAPIPE_QUEUE",
                         "DATAPIPE_DEAD_LETTER_EXCHANGE", "DATAPIPE_DEAD_LETTER_QUEUE", "DATAPIPE_DB_URL", "DATAPIPE_DB_USER", "DATAPIPE_DB_PASSWORD",
                         "DATAPIPE_DB_POOL_SIZE"),
                 "web", List.of("DATAPIPE_DB_URL", "DATAPIPE_DB_USER", "DATAPIPE_DB_PASSWORD", "DATAPIPE_DB_POOL_SIZE",
-                        "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE"));
+                        "DATAPIPE_JWT_JWKS_URI", "DATAPIPE_JWT_ISSUER", "DATAPIPE_JWT_AUDIENCE", "DATAPIPE_RATELIMIT_ENABLED",
+                        "DATAPIPE_RATELIMIT_USER_CAPACITY", "DATAPIPE_RATELIMIT_USER_PER_SECOND", "DATAPIPE_RATELIMIT_GLOBAL_CAPACITY",
+                        "DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND"));
         for (Workload w : m.workloads()) {
             if (!w.isService()) {
                 continue;
@@ -148,6 +152,22 @@ class OverlayTest {
         assertThat(m.ofKind("ExternalSecret").map(Manifests::name)).contains("datapipe-alerting-pager", "datapipe-alerting-chat");
         m.ofKind("HorizontalPodAutoscaler").forEach(h -> assertThat(h.path("spec").path("minReplicas").asInt()).as(Manifests.id(h)).isGreaterThanOrEqualTo(3));
         assertThat(m.find("Deployment", "otel-collector").orElseThrow().path("spec").path("replicas").asInt()).isGreaterThanOrEqualTo(2);
+    }
+
+    @org.junit.jupiter.api.Test
+    void productionAllowsMoreServiceWideThroughputPerReplicaAndTheEdgeFollows() {
+        for (String svc : List.of("generator", "web")) {
+            Map<String, String> stg = serviceEnvironment(render("stg"), svc);
+            Map<String, String> prd = serviceEnvironment(render("prd"), svc);
+            assertThat(Long.parseLong(prd.get("DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND"))).as(svc)
+                    .isGreaterThan(Long.parseLong(stg.get("DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND")));
+            assertThat(prd.get("DATAPIPE_RATELIMIT_USER_CAPACITY")).as(svc + ": a caller's limit is the same everywhere").isEqualTo(stg.get("DATAPIPE_RATELIMIT_USER_CAPACITY"));
+        }
+    }
+
+    private static Map<String, String> serviceEnvironment(Manifests m, String name) {
+        Workload w = m.workloads().stream().filter(x -> x.isService() && x.name().equals(name)).findFirst().orElseThrow();
+        return m.environment(w.containers().getFirst());
     }
 
     @org.junit.jupiter.api.Test

@@ -47,6 +47,9 @@ final class Policies {
         ALL.put("rolloutStrategy", Policies::rolloutStrategy);
         ALL.put("gracefulShutdown", Policies::gracefulShutdown);
         ALL.put("httpRoute", Policies::httpRoute);
+        ALL.put("edgeRateLimits", EdgePolicies::rateLimits);
+        ALL.put("edgeUpstream", EdgePolicies::upstream);
+        ALL.put("edgeClient", EdgePolicies::client);
         ALL.put("serviceWiring", Policies::serviceWiring);
         ALL.put("serviceMonitors", Policies::serviceMonitors);
         ALL.put("collector", Policies::collector);
@@ -613,9 +616,12 @@ final class Policies {
     private static final Set<String> FOUNDATION_KINDS = Set.of("ConfigMap", "Secret", "ExternalSecret", "ServiceAccount", "NetworkPolicy",
             "AnalysisTemplate", "RabbitmqCluster", "Vhost", "Exchange", "Queue", "Binding", "User", "Permission", "Policy");
 
-    /** Argo CD order: namespace, then configuration, secrets and topology, then the services, then the routes in. */
+    /**
+     * Argo CD order: namespace, then configuration, secrets and topology, then the services, then the
+     * routes in; the edge limits before the Gateway and routes they guard.
+     */
     static List<String> syncWaves(Manifests m) {
-        List<String> out = new ArrayList<>();
+        List<String> out = new ArrayList<>(EdgePolicies.syncWaves(m));
         List<ObjectNode> services = new ArrayList<>();
         for (Workload w : m.workloads()) {
             if (w.isService()) {

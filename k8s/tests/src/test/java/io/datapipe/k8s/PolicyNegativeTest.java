@@ -98,6 +98,51 @@ class PolicyNegativeTest {
                         m -> ((ArrayNode) get(m, "HTTPRoute", "datapipe").at("/spec/hostnames")).set(0, "other.example.com")),
                 new Breakage("backend port that the Service lacks", "dev", "httpRoute", "Service generator has no port 80",
                         m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/0/backendRefs/0")).put("port", 80)),
+                new Breakage("route without a traffic policy", "prd", "edgeRateLimits", "HTTPRoute/datapipe: no BackendTrafficPolicy with a rate limit",
+                        m -> remove(m, "BackendTrafficPolicy", "datapipe")),
+                new Breakage("policy on a route that does not exist", "dev", "edgeRateLimits", "targets HTTPRoute/datapipe-v2, which does not exist",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").at("/spec/targetRefs/0")).put("name", "datapipe-v2")),
+                new Breakage("per-caller limit below the service's burst", "dev", "edgeRateLimits",
+                        "HTTPRoute/datapipe POST (BackendTrafficPolicy/datapipe): per-caller limit 20/Second is stricter than generator's own (burst 50, 20/s)",
+                        m -> ((ObjectNode) rateLimitRule(m, 0).path("limit")).put("requests", 20)),
+                new Breakage("service's burst raised, the edge left behind", "stg", "edgeRateLimits", "per-caller limit 50/Second is stricter than web's own (burst 100",
+                        m -> configMap(m, "web-config").put("DATAPIPE_RATELIMIT_USER_CAPACITY", "100")),
+                new Breakage("per-caller bucket keyed on another header", "prd", "edgeRateLimits", "GET (BackendTrafficPolicy/datapipe): no per-caller limit",
+                        m -> ((ObjectNode) rateLimitRule(m, 4).at("/clientSelectors/0/headers/0")).put("name", "X-Api-Key")),
+                new Breakage("no IPv6 per-address bucket", "prd", "edgeRateLimits", "POST (BackendTrafficPolicy/datapipe): no per-client-address limit over ::/0",
+                        m -> rateLimitRules(m).remove(2)),
+                new Breakage("per-address limit below the per-caller one", "dev", "edgeRateLimits", "per-client-address limit 10/Second over 0.0.0.0/0 is below the per-caller one",
+                        m -> ((ObjectNode) rateLimitRule(m, 5).path("limit")).put("requests", 10)),
+                new Breakage("service-wide rate raised, the edge total left behind", "prd", "edgeRateLimits",
+                        "GET (BackendTrafficPolicy/datapipe): total limit 48000/Second is below the service-wide rate of web's replicas (96000/s",
+                        m -> configMap(m, "web-config").put("DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND", "8000")),
+                new Breakage("no total for a method", "stg", "edgeRateLimits", "POST (BackendTrafficPolicy/datapipe): no total limit for the method",
+                        m -> rateLimitRules(m).remove(3)),
+                new Breakage("upstream idle timeout as long as the services'", "prd", "edgeUpstream", "connectionIdleTimeout must be below the services' idle timeout (60 s), is 60000 ms",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").at("/spec/timeout/http")).put("connectionIdleTimeout", "1m")),
+                new Breakage("no upstream idle timeout", "dev", "edgeUpstream", "is Envoy's default of 1 h",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").path("spec")).remove("timeout")),
+                new Breakage("generator accepts larger bodies than the edge buffers", "stg", "edgeUpstream",
+                        "requestBuffer.limit 64Ki is below the 131072 bytes generator accepts",
+                        m -> configMap(m, "generator-config").put("DATAPIPE_GENERATOR_MAX_BODY_BYTES", "131072")),
+                new Breakage("no request buffer", "prd", "edgeUpstream", "no requestBuffer: request bodies to generator are not bounded",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").path("spec")).remove("requestBuffer")),
+                new Breakage("route rule without a request timeout", "dev", "edgeUpstream", "has no request timeout",
+                        m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/1")).remove("timeouts")),
+                new Breakage("Gateway without a client policy", "prd", "edgeClient", "Gateway/datapipe: no ClientTrafficPolicy targets it",
+                        m -> remove(m, "ClientTrafficPolicy", "datapipe")),
+                new Breakage("client policy on another Gateway", "stg", "edgeClient", "targets Gateway/datapipe-old, which does not exist",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").at("/spec/targetRefs/0")).put("name", "datapipe-old")),
+                new Breakage("TLS 1.1 allowed", "prd", "edgeClient", "tls.minVersion must be 1.2 or 1.3, is '1.1'",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").at("/spec/tls")).put("minVersion", "1.1")),
+                new Breakage("no whole-request timeout", "dev", "edgeClient", "no timeout.http.requestReceivedTimeout",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").at("/spec/timeout/http")).remove("requestReceivedTimeout")),
+                new Breakage("no header timeout", "stg", "edgeClient", "no timeout.http.requestHeadersReceivedTimeout",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").at("/spec/timeout/http")).remove("requestHeadersReceivedTimeout")),
+                new Breakage("idle connections kept an hour", "prd", "edgeClient", "timeout.http.idleTimeout must be set and at most 5 min",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").at("/spec/timeout/http")).put("idleTimeout", "1h")),
+                new Breakage("no connection limit", "dev", "edgeClient", "no connection.connectionLimit.value",
+                        m -> ((ObjectNode) get(m, "ClientTrafficPolicy", "datapipe").path("spec")).remove("connection")),
                 new Breakage("targetPort names no container port", "prd", "serviceWiring", "targetPort https is not a port of Deployment/web",
                         m -> ((ObjectNode) get(m, "Service", "web").at("/spec/ports/0")).put("targetPort", "https")),
                 new Breakage("selector matches nothing", "dev", "serviceWiring", "Service/persister: selector",
@@ -117,6 +162,8 @@ class PolicyNegativeTest {
                         m -> annotations(m.ofKind("ConfigMap").findFirst().orElseThrow()).put("argocd.argoproj.io/sync-wave", "3")),
                 new Breakage("route before the services", "prd", "syncWaves", "HTTPRoute/datapipe: sync wave 0 is not after",
                         m -> annotations(get(m, "HTTPRoute", "datapipe")).remove("argocd.argoproj.io/sync-wave")),
+                new Breakage("limits after the route", "stg", "syncWaves", "BackendTrafficPolicy/datapipe: sync wave 1 is not before HTTPRoute/datapipe's (1)",
+                        m -> annotations(get(m, "BackendTrafficPolicy", "datapipe")).put("argocd.argoproj.io/sync-wave", "1")),
                 new Breakage("secret that nothing makes", "prd", "references", "Secret datapipe-db-web is neither",
                         m -> remove(m, "ExternalSecret", "datapipe-db-web")),
                 new Breakage("pager key that nothing makes", "prd", "references", "AlertmanagerConfig/datapipe: Secret datapipe-alerting-pager is neither",
@@ -174,6 +221,20 @@ class PolicyNegativeTest {
 
     static void remove(Manifests m, String kind, String name) {
         assertThat(m.objects.remove(get(m, kind, name))).isTrue();
+    }
+
+    static ArrayNode rateLimitRules(Manifests m) {
+        return (ArrayNode) get(m, "BackendTrafficPolicy", "datapipe").at("/spec/rateLimit/local/rules");
+    }
+
+    static ObjectNode rateLimitRule(Manifests m, int index) {
+        return (ObjectNode) rateLimitRules(m).path(index);
+    }
+
+    /** The data of a (hash-suffixed) generated ConfigMap. */
+    static ObjectNode configMap(Manifests m, String name) {
+        return (ObjectNode) m.ofKind("ConfigMap").filter(o -> Manifests.name(o).matches(java.util.regex.Pattern.quote(name) + "(-[a-z0-9]{10})?"))
+                .findFirst().orElseThrow(() -> new AssertionError("ConfigMap " + name + " not rendered")).path("data");
     }
 
     static void setCollectorConfig(Manifests m, java.util.function.UnaryOperator<String> change) {

@@ -2,6 +2,7 @@ package io.datapipe.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.function.Consumer;
@@ -80,6 +81,38 @@ class SchemaNegativeTest {
         assertThat(errorsAfter("dev", "RabbitmqCluster", "datapipe-rabbitmq",
                 r -> ((ObjectNode) r.path("spec")).putObject("rabbitmqClusterReference").put("name", "x")))
                 .anySatisfy(e -> assertThat(e).contains("rabbitmqClusterReference"));
+    }
+
+    /** Envoy Gateway's policies (vendored schemas), in one run of the validator: each broken copy is named after its breakage. */
+    @Test
+    void envoyGatewayPoliciesAsTheirCrdsRefuseThem() {
+        List<ObjectNode> broken = List.of(
+                broken("prd", "BackendTrafficPolicy", "distinct-with-a-value",
+                        p -> ((ObjectNode) p.at("/spec/rateLimit/local/rules/0/clientSelectors/0/headers/0")).put("value", "Bearer x")),
+                broken("dev", "BackendTrafficPolicy", "unit-that-does-not-exist",
+                        p -> ((ObjectNode) p.at("/spec/rateLimit/local/rules/3/limit")).put("unit", "Millisecond")),
+                broken("stg", "BackendTrafficPolicy", "selector-that-selects-nothing",
+                        p -> ((ArrayNode) p.at("/spec/rateLimit/local/rules/1/clientSelectors")).set(0, Yaml.JSON.createObjectNode())),
+                broken("stg", "ClientTrafficPolicy", "on-a-route",
+                        p -> ((ObjectNode) p.at("/spec/targetRefs/0")).put("kind", "HTTPRoute")),
+                // headers.maxRequestHeaderLimit came after Envoy Gateway v1.9: an API server of v1.9 refuses it too.
+                broken("prd", "ClientTrafficPolicy", "field-of-a-later-version",
+                        p -> ((ObjectNode) p.path("spec")).putObject("headers").put("maxRequestHeaderLimit", "16Ki")));
+        List<String> errors = SchemaValidator.errors(broken);
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/distinct-with-a-value: /spec/rateLimit/local/rules/0/clientSelectors/0/headers/0"));
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/unit-that-does-not-exist: /spec/rateLimit/local/rules/3/limit/unit"));
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/selector-that-selects-nothing: /spec/rateLimit/local/rules/1/clientSelectors/0"));
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("ClientTrafficPolicy/on-a-route: /spec/targetRefs/0/kind"));
+        assertThat(errors).contains("ClientTrafficPolicy/field-of-a-later-version: /spec must NOT have additional properties: headers");
+    }
+
+    private static ObjectNode broken(String env, String kind, String name, Consumer<ObjectNode> breakIt) {
+        ObjectNode target = Kustomize.render(Repo.overlay(env)).stream()
+                .filter(o -> kind.equals(o.path("kind").asText()) && "datapipe".equals(Manifests.name(o)))
+                .findFirst().orElseThrow().deepCopy();
+        breakIt.accept(target);
+        ((ObjectNode) target.path("metadata")).put("name", name);
+        return target;
     }
 
     @Test
