@@ -179,7 +179,7 @@ public final class Bench {
         ServiceProcess persister = services.get("persister");
         ServiceProcess web = services.get("web");
         IngestBench ingest = new IngestBench(env, console, generator, web);
-        ingest.warmUp(options.startRate(), Math.min(10, options.seconds()));
+        ingest.warmUp(2 * options.startRate(), Math.min(20, options.seconds()));
         List<IngestBench.Step> steps = ingest.search(options.startRate(), options.maxRate(), options.stepSeconds());
         double max = IngestBench.maxSustained(steps);
         report.put("ingest_steps", steps.stream().map(IngestBench.Step::toMap).toList());
@@ -235,6 +235,7 @@ public final class Bench {
         Map<String, Object> reads = new LinkedHashMap<>();
         reads.put("small", measured.get(small.label));
         reads.put("large", measured.get(large.label));
+        reads.put("window", measured.get("window"));
         reads.put("method", "two tables side by side (two databases, a web process each), one open-model load "
                 + "alternating between them request by request; first pages cycle through every subject, deep pages "
                 + "through the walked cursors");
@@ -252,9 +253,14 @@ public final class Bench {
             @SuppressWarnings("unchecked")
             List<String> window = (List<String>) latency.get("window");
             report.put("profiles", Profiles.summarizeAll(jfrDir, Instant.parse(window.get(0)), Instant.parse(window.get(1)), 15));
+            // web again, over the GET measurements (its recording is of the large table's web).
+            @SuppressWarnings("unchecked")
+            List<String> readWindow = (List<String>) reads.get("window");
+            report.put("profile_web_reads", Profiles.summarize(jfrDir.resolve("web.jfr"), Instant.parse(readWindow.get(0)),
+                                                               Instant.parse(readWindow.get(1)), 15));
         }
         if (options.startupVariants()) {
-            report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 2));
+            report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 3));
         }
 
         // The headline figures.

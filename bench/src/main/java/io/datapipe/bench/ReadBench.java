@@ -242,6 +242,7 @@ final class ReadBench {
         run(tables, rate, warmUp, true, null);
         Map<String, Object> result = new LinkedHashMap<>();
         tables.forEach(table -> result.put(table.label, new LinkedHashMap<String, Object>()));
+        java.time.Instant windowStart = java.time.Instant.now();
         for (boolean deep : List.of(false, true)) {
             String kind = deep ? "deep_page" : "first_page";
             console.phase(String.format("GET %s, tables interleaved: %.0f GET/s each", kind.replace('_', ' '), ratePerTable), seconds);
@@ -252,6 +253,7 @@ final class ReadBench {
                 figures.put(kind, figures(latencies.get(i), seconds));
             }
         }
+        result.put("window", List.of(windowStart.toString(), java.time.Instant.now().toString()));
         for (Table table : tables) {
             @SuppressWarnings("unchecked")
             Map<String, Object> figures = (Map<String, Object>) result.get(table.label);

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Start-up with other JVM flags, each service alone on the machine: the time from process start to
- * {@code /health/ready} = 200 and the resident memory once ready, for
+ * Start-up with other JVM flags, each service alone (the main run's services are stopped by then): the time
+ * from process start to {@code /health/ready} = 200 and the resident memory once ready, in rounds that start
+ * every variant once, for
  * <ul>
  *     <li>the flags of the main run;</li>
  *     <li>C1 only ({@code -XX:TieredStopAtLevel=1}): less compilation work at start, slower peak code;</li>
@@ -51,38 +52,58 @@ final class StartupBench {
             if (Runtime.version().feature() >= 25) {
                 variants.add(new Variant("AOT cache", List.of("-XX:AOTCacheOutput=" + aot), List.of("-XX:AOTCache=" + aot)));
             }
+            // Train the archives first, then measure in rounds (every variant once per round), so that a noisy
+            // moment of the machine hits every variant rather than one.
+            Map<String, String> failed = new LinkedHashMap<>();
+            for (Variant variant : variants) {
+                if (variant.training() == null) {
+                    continue;
+                }
+                console.phase("start-up " + service + ": training " + variant.name(), 0);
+                try (ServiceProcess training = env.start(service, Map.of(), variant.training())) {
+                    training.awaitReady(Duration.ofSeconds(120));
+                    // Let the post-ready work load its classes too (first requests, metrics).
+                    Thread.sleep(1_000);
+                } catch (RuntimeException e) {
+                    failed.put(variant.name(), String.valueOf(e.getMessage()));
+                }
+            }
+            Map<String, List<Long>> millis = new LinkedHashMap<>();
+            Map<String, List<Double>> rss = new LinkedHashMap<>();
+            for (int round = 1; round <= samples; round++) {
+                for (Variant variant : variants) {
+                    if (failed.containsKey(variant.name())) {
+                        continue;
+                    }
+                    console.phase("start-up " + service + ": " + variant.name() + ", round " + round + " of " + samples, 0);
+                    try (ServiceProcess process = env.start(service, Map.of(), variant.flags())) {
+                        millis.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(process.awaitReady(Duration.ofSeconds(120)));
+                        Thread.sleep(500);
+                        rss.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(IngestBench.round(process.rssMb(), 1));
+                    } catch (RuntimeException e) {
+                        failed.put(variant.name(), String.valueOf(e.getMessage()));
+                    }
+                }
+            }
             Map<String, Object> byVariant = new LinkedHashMap<>();
             for (Variant variant : variants) {
-                try {
-                    if (variant.training() != null) {
-                        console.phase("start-up " + service + ": training " + variant.name(), 0);
-                        try (ServiceProcess training = env.start(service, Map.of(), variant.training())) {
-                            training.awaitReady(Duration.ofSeconds(120));
-                            // Let the post-ready work load its classes too (first requests, metrics).
-                            Thread.sleep(1_000);
-                        }
-                    }
-                    List<Long> millis = new ArrayList<>();
-                    List<Double> rss = new ArrayList<>();
-                    for (int i = 0; i < samples; i++) {
-                        console.phase("start-up " + service + ": " + variant.name() + " #" + (i + 1), 0);
-                        try (ServiceProcess process = env.start(service, Map.of(), variant.flags())) {
-                            millis.add(process.awaitReady(Duration.ofSeconds(120)));
-                            Thread.sleep(500);
-                            rss.add(IngestBench.round(process.rssMb(), 1));
-                        }
-                    }
-                    Map<String, Object> figures = new LinkedHashMap<>();
-                    figures.put("flags", String.join(" ", variant.flags()));
-                    figures.put("ready_ms", millis);
-                    figures.put("ready_ms_min", millis.stream().mapToLong(Long::longValue).min().orElse(-1));
-                    figures.put("rss_mb_idle", rss);
-                    byVariant.put(variant.name(), figures);
-                    console.line(String.format("  %-9s %-17s ready in %s ms, RSS %s MiB", service, variant.name(), millis, rss));
-                } catch (RuntimeException e) {
-                    byVariant.put(variant.name(), Map.of("error", String.valueOf(e.getMessage())));
-                    console.line("  " + service + " " + variant.name() + ": " + e.getMessage());
+                if (failed.containsKey(variant.name())) {
+                    byVariant.put(variant.name(), Map.of("flags", String.join(" ", variant.flags()),
+                                                         "error", failed.get(variant.name())));
+                    console.line("  " + service + " " + variant.name() + ": " + failed.get(variant.name()));
+                    continue;
                 }
+                List<Long> ready = millis.get(variant.name());
+                List<Long> sorted = ready.stream().sorted().toList();
+                Map<String, Object> figures = new LinkedHashMap<>();
+                figures.put("flags", String.join(" ", variant.flags()));
+                figures.put("ready_ms", ready);
+                figures.put("ready_ms_min", sorted.getFirst());
+                figures.put("ready_ms_median", sorted.get(sorted.size() / 2));
+                figures.put("rss_mb_idle", rss.get(variant.name()));
+                byVariant.put(variant.name(), figures);
+                console.line(String.format("  %-9s %-17s ready in %s ms (median %d), RSS %s MiB", service, variant.name(),
+                                           ready, sorted.get(sorted.size() / 2), rss.get(variant.name())));
             }
             result.put(service, byVariant);
         }
