@@ -161,9 +161,9 @@ final class IngestBench {
      * used by each process. Its start and end times are in the result ({@code window}), to cut the
      * services' JFR recordings to it.
      */
-    Map<String, Object> latencyRun(double rate, int seconds, List<ServiceProcess> services, Procfs.CpuMeter cpu)
+    Map<String, Object> latencyRun(String label, double rate, int seconds, List<ServiceProcess> services, Procfs.CpuMeter cpu)
             throws InterruptedException {
-        console.phase(String.format("ingest latency run: %.0f POST/s (70 %% of max)", rate), seconds);
+        console.phase(String.format("ingest latency run: %.0f POST/s (%s)", rate, label), seconds);
         java.time.Instant windowStart = java.time.Instant.now();
         Histogram e2e = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicInteger e2eMissing = new AtomicInteger();

@@ -21,7 +21,9 @@ import jdk.jfr.consumer.RecordingFile;
  * Where a service spent its CPU, from a JFR recording's method samples ({@code jdk.ExecutionSample}) in a
  * time window (the latency run; the recording covers the service's whole life):
  * the top frames by self time (the method on top of the stack), and by total time (a method anywhere on
- * the stack, counted once per sample), each as a share of all samples.
+ * the stack, counted once per sample), each as a share of all samples; where the memory is allocated
+ * ({@code jdk.ObjectAllocationSample}, by weight, at the first frame outside the JDK); and the heap, metaspace
+ * and GC figures at the end of the window.
  */
 final class Profiles {
 
@@ -32,6 +34,8 @@ final class Profiles {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> total = new HashMap<>();
         Map<String, Object> memory = new LinkedHashMap<>();
+        Map<String, Integer> allocatedKb = new HashMap<>();
+        long allocatedTotalKb = 0;
         int samples = 0;
         int collections = 0;
         double pauseMs = 0;
@@ -50,6 +54,13 @@ final class Profiles {
                     case "jdk.JavaThreadStatistics" -> memory.put("threads", event.getLong("activeCount"));
                     case "jdk.GCConfiguration" -> memory.put("collector", event.getString("youngCollector") + "/"
                             + event.getString("oldCollector"));
+                    case "jdk.ObjectAllocationSample" -> {
+                        // Weighted samples: who allocates (the first frame outside the JDK), by bytes.
+                        int kb = (int) Math.max(1, event.getLong("weight") / 1024);
+                        allocatedTotalKb += kb;
+                        allocatedKb.merge(event.getClass("objectClass").getName() + " @ " + allocationSite(event.getStackTrace()),
+                                          kb, Integer::sum);
+                    }
                     case "jdk.GarbageCollection" -> {
                         collections++;
                         pauseMs += event.getDuration("sumOfPauses").toNanos() / 1e6;
@@ -83,7 +94,10 @@ final class Profiles {
         result.put("execution_samples", samples);
         memory.put("gc_collections", collections);
         memory.put("gc_pause_ms_total", Math.round(pauseMs * 10) / 10.0);
+        double windowSeconds = Math.max(0.001, java.time.Duration.between(from, to).toMillis() / 1000.0);
+        memory.put("allocated_mb_per_s", Math.round(allocatedTotalKb / 1024.0 / windowSeconds * 10) / 10.0);
         result.put("memory_at_end", memory);
+        result.put("top_allocation_sites", top(allocatedKb, (int) Math.min(Integer.MAX_VALUE, allocatedTotalKb), top));
         result.put("top_self", top(self, samples, top));
         result.put("top_total_datapipe", top(filter(total, "io.datapipe."), samples, top));
         result.put("top_total", top(total, samples, top));
@@ -111,6 +125,20 @@ final class Profiles {
             list.add(row);
         }
         return list;
+    }
+
+    /** The first frame of an allocation that is not the JDK's own. */
+    private static String allocationSite(RecordedStackTrace stack) {
+        if (stack == null) {
+            return "?";
+        }
+        for (RecordedFrame frame : stack.getFrames()) {
+            String name = name(frame);
+            if (!name.startsWith("java.") && !name.startsWith("jdk.") && !name.startsWith("sun.")) {
+                return name;
+            }
+        }
+        return stack.getFrames().isEmpty() ? "?" : name(stack.getFrames().get(0));
     }
 
     private static double mb(long bytes) {
