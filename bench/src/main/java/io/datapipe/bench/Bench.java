@@ -191,6 +191,7 @@ public final class Bench {
         List<IngestBench.Step> steps = ingest.search(options.startRate(), options.maxRate(), options.stepSeconds());
         double max = IngestBench.maxSustained(steps);
         report.put("ingest_steps", steps.stream().map(IngestBench.Step::toMap).toList());
+        services.values().forEach(service -> service.ensureAlive("the ingest search"));
         console.line(String.format("  maximum sustained: %.0f POST/s", max));
         double latencyRate = Math.max(1, 0.7 * (max > 0 ? max : options.startRate()));
         Procfs.CpuMeter cpu = new Procfs.CpuMeter()
@@ -208,6 +209,7 @@ public final class Bench {
         Map<String, Object> low = ingest.latencyRun("25 % of max", lowRate, options.seconds(),
                                                     List.copyOf(services.values()), cpu);
         report.put("ingest_latency_run_25_percent", low);
+        services.values().forEach(service -> service.ensureAlive("the ingest latency runs"));
 
         // Persister batching, on a pre-loaded queue: the main persister (batch 500, warm), then one with batch 1.
         Duration batchLimit = Duration.ofSeconds(Math.max(2, options.seconds()));
@@ -270,8 +272,12 @@ public final class Bench {
             // web again, over the GET measurements (its recording is of the large table's web).
             @SuppressWarnings("unchecked")
             List<String> readWindow = (List<String>) reads.get("window");
-            report.put("profile_web_reads", Profiles.summarize(jfrDir.resolve("web.jfr"), Instant.parse(readWindow.get(0)),
-                                                               Instant.parse(readWindow.get(1)), 15));
+            try {
+                report.put("profile_web_reads", Profiles.summarize(jfrDir.resolve("web.jfr"), Instant.parse(readWindow.get(0)),
+                                                                   Instant.parse(readWindow.get(1)), 15));
+            } catch (IOException e) {
+                report.put("profile_web_reads", Map.of("error", String.valueOf(e.getMessage())));
+            }
         }
         if (options.startupVariants()) {
             report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 3));

@@ -162,7 +162,12 @@ final class Profiles {
         try (var files = Files.list(directory)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".jfr")).sorted().toList()) {
                 String service = file.getFileName().toString().replace(".jfr", "");
-                result.put(service, summarize(file, from, to, top));
+                try {
+                    result.put(service, summarize(file, from, to, top));
+                } catch (IOException e) {
+                    // A process that died (killed, out of memory) leaves an empty recording.
+                    result.put(service, Map.of("recording", file.getFileName().toString(), "error", String.valueOf(e.getMessage())));
+                }
             }
         }
         return result;

@@ -133,6 +133,13 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s; see " + log);
     }
 
+    /** Fails when the process has exited: a phase must not go on measuring a dead service. */
+    void ensureAlive(String phase) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + " during " + phase + "; see " + log);
+        }
+    }
+
     long readyMillis() {
         return readyMillis;
     }
