@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token test images clean
+.PHONY: help build up down token test bench images clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -40,6 +40,12 @@ token: $(BUILT) ## print a dev token: make token SUB=alice ROLES=data.read,data.
 test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
 	$(MVN) verify
+
+BENCH_SECONDS ?= 30
+
+bench: $(BUILT) ## benchmarks against the broker's and the database's own limits (BENCH_SECONDS=5: a short run)
+	$(MVN) -q -pl bench -am package -DskipTests >&2
+	$(JAVA_HOME)/bin/java -jar bench/target/datapipe-bench.jar --seconds $(BENCH_SECONDS)
 
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package

@@ -10,7 +10,8 @@ for service in web generator persister; do
     pid_file=.local/run/$service.pid
     [ -s "$pid_file" ] || continue
     pid=$(cat "$pid_file")
-    if kill -0 "$pid" 2>/dev/null; then
+    # Pids are reused: stop the process only if it still is this service.
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "datapipe-$service.jar"; then
         say "stopping $service (pid $pid)"
         kill -TERM "$pid"
         if ! wait_for 45 stopped "$pid"; then

@@ -36,6 +36,8 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
     /** The metric name. */
     public static final String NAME = "http.server.request.duration";
     private static final String START = HttpServerMetrics.class.getName() + ".start";
+    private static final java.util.Set<String> METHODS =
+            java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
     private static final Metadata METADATA = Metadata.builder()
             .withName(NAME)
             .withDescription("Duration of HTTP server requests")
@@ -43,6 +45,9 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
             .build();
 
     private final MetricRegistry registry;
+    /** The timer of each method, route and status: looked up once, not registered anew per request. */
+    private final java.util.concurrent.ConcurrentMap<String, org.eclipse.microprofile.metrics.Timer> timers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     HttpServerMetrics(@RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE) MetricRegistry registry) {
@@ -65,10 +70,14 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
             // Not an API request: the server passes it on to its other routes (/health, /metrics).
             return;
         }
-        registry.timer(METADATA,
-                       new Tag("http_request_method", request.getMethod()),
-                       new Tag("http_route", route),
-                       new Tag("http_response_status_code", Integer.toString(response.getStatus())))
+        // Arbitrary methods from clients must not create series: OpenTelemetry's _OTHER for the rest.
+        String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "_OTHER";
+        int status = response.getStatus();
+        timers.computeIfAbsent(method + ' ' + route + ' ' + status,
+                               key -> registry.timer(METADATA,
+                                                     new Tag("http_request_method", method),
+                                                     new Tag("http_route", route),
+                                                     new Tag("http_response_status_code", Integer.toString(status))))
                 .update(Duration.ofNanos(System.nanoTime() - started));
     }
 

@@ -131,6 +131,24 @@ class TokenVerifierTest {
     }
 
     @Test
+    void remembersAVerifiedTokenOnlyUntilItExpires() throws Exception {
+        TokenVerifier noSkew = new TokenVerifier(new JwtSettings(
+                Optional.of(tokens.jwksFile()), Optional.empty(), Optional.empty(), Optional.of(TestTokens.ISSUER),
+                Set.of(TestTokens.AUDIENCE), Set.of("RS256"), java.time.Duration.ZERO, 8192,
+                java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(5), List.of("Role", "groups")));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String shortLived = tokens.sign(tokens.builder("alice", "data.read").expirationTime(now.plusSeconds(2)));
+
+        assertThat(noSkew.verify(shortLived).subject()).isEqualTo("alice");
+        assertThat(noSkew.verify(shortLived).subject()).as("again, from memory").isEqualTo("alice");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(100))
+                .untilAsserted(() -> assertThatThrownBy(() -> noSkew.verify(shortLived))
+                        .isInstanceOfSatisfying(TokenRejectedException.class,
+                                                e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED)));
+    }
+
+    @Test
     void refusesAMissingOrHostileSubject() {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         String noSub = tokens.sign(io.helidon.security.jwt.Jwt.builder()

@@ -40,12 +40,13 @@ public class PayloadReader {
      * @throws ApiException 413 when too large, 400 when not an acceptable JSON object
      */
     public Payload read(InputStream body, String contentLength) {
-        if (declaredLength(contentLength) > maxBytes) {
+        long declared = declaredLength(contentLength);
+        if (declared > maxBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
         byte[] bytes;
         try {
-            bytes = body.readNBytes(maxBytes + 1);
+            bytes = declared >= 0 ? readExactly(body, (int) declared) : body.readNBytes(maxBytes + 1);
         } catch (IOException e) {
             throw ApiException.badRequest("UNREADABLE_BODY", "the request body could not be read");
         }
@@ -60,6 +61,16 @@ public class PayloadReader {
             }
             throw ApiException.badRequest(e.reason().name(), "the body must be one JSON object: " + e.getMessage());
         }
+    }
+
+    /** Reads a body of a declared length into one array of that size (no growing buffers). */
+    private static byte[] readExactly(InputStream body, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        int read = body.readNBytes(bytes, 0, length);
+        if (read < length) {
+            throw new IOException("the body is shorter than its Content-Length");
+        }
+        return bytes;
     }
 
     private static long declaredLength(String contentLength) {

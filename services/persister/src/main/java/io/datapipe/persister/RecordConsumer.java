@@ -27,7 +27,7 @@ public class RecordConsumer {
     RecordConsumer(RecordStore store,
                    PersisterMetrics metrics,
                    @ConfigProperty(name = "datapipe.persister.batch-size", defaultValue = "500") int batchSize,
-                   @ConfigProperty(name = "datapipe.persister.batch-max-wait-ms", defaultValue = "20") long maxWaitMs,
+                   @ConfigProperty(name = "datapipe.persister.batch-max-wait-ms", defaultValue = "5") long maxWaitMs,
                    @ConfigProperty(name = "datapipe.persister.prefetch", defaultValue = "1000") int prefetch,
                    @ConfigProperty(name = "datapipe.persister.drain-timeout-ms", defaultValue = "30000") long drainTimeoutMs) {
         this.store = store;

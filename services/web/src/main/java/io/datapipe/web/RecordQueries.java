@@ -17,6 +17,9 @@ import jakarta.persistence.PersistenceContext;
 @ApplicationScoped
 public class RecordQueries {
 
+    /** Read-only results: Hibernate keeps no snapshots to dirty-check, which the web service never needs. */
+    private static final String READ_ONLY = "org.hibernate.readOnly";
+
     @PersistenceContext(unitName = "datapipe")
     private EntityManager entityManager;
 
@@ -31,6 +34,7 @@ public class RecordQueries {
         return entityManager.createNamedQuery(DataRecord.FIND_OWNED, DataRecord.class)
                 .setParameter("id", id)
                 .setParameter("userId", userId)
+                .setHint(READ_ONLY, true)
                 .getResultStream()
                 .findFirst();
     }
@@ -47,6 +51,7 @@ public class RecordQueries {
         if (after.isEmpty()) {
             return entityManager.createNamedQuery(DataRecord.FIRST_PAGE, DataRecord.class)
                     .setParameter("userId", userId)
+                    .setHint(READ_ONLY, true)
                     .setMaxResults(limit)
                     .getResultList();
         }
@@ -54,6 +59,7 @@ public class RecordQueries {
                 .setParameter("userId", userId)
                 .setParameter("receivedAt", after.get().receivedAt())
                 .setParameter("id", after.get().id())
+                .setHint(READ_ONLY, true)
                 .setMaxResults(limit)
                 .getResultList();
     }

@@ -51,6 +51,10 @@ final class IncomingEndpoint extends Endpoint {
     private final ReentrantLock unsettledLock = new ReentrantLock();
     private final Condition allSettled = unsettledLock.newCondition();
     private int unsettled;
+    /** Delivery tags of this generation not settled yet; under {@link #channelLock}. */
+    private final java.util.TreeSet<Long> outstanding = new java.util.TreeSet<>();
+    /** Delivery tags the application acknowledged that the broker has not been told of yet; under {@link #channelLock}. */
+    private final java.util.TreeSet<Long> acked = new java.util.TreeSet<>();
     private volatile String consumerTag;
     private volatile boolean stopping;
 
@@ -105,8 +109,10 @@ final class IncomingEndpoint extends Endpoint {
 
     @Override
     protected void onChannelLost(ShutdownSignalException cause) {
-        // Nothing to undo: deliveries of the lost channel carry its generation, so settling them is a
-        // no-op, and the broker has already put them back in the queue.
+        // Deliveries of the lost channel carry its generation, so settling them is a no-op, and the
+        // broker has already put them back in the queue. Their tags mean nothing to the next channel.
+        outstanding.clear();
+        acked.clear();
     }
 
     private void delivered(String tag, Delivery delivery) {
@@ -115,7 +121,14 @@ final class IncomingEndpoint extends Endpoint {
             // it when the channel closes.
             return;
         }
-        long generation = generation();
+        long generation;
+        channelLock.lock();
+        try {
+            generation = generation();
+            outstanding.add(delivery.getEnvelope().getDeliveryTag());
+        } finally {
+            channelLock.unlock();
+        }
         unsettledLock.lock();
         try {
             unsettled++;
@@ -159,10 +172,15 @@ final class IncomingEndpoint extends Endpoint {
         settled();
         metrics.settled(what);
         long tag = message.deliveryTag();
-        ChannelAction action = switch (settlement) {
-            case ACK -> channel -> channel.basicAck(tag, false);
-            case REQUEUE -> channel -> channel.basicNack(tag, false, true);
-            case REJECT -> channel -> channel.basicReject(tag, false);
+        ChannelAction action = channel -> {
+            outstanding.remove(tag);
+            switch (settlement) {
+                case ACK -> acked.add(tag);
+                case REQUEUE -> channel.basicNack(tag, false, true);
+                case REJECT -> channel.basicReject(tag, false);
+                default -> throw new IllegalStateException(settlement.name());
+            }
+            flushAcks(channel);
         };
         try {
             if (!runIfCurrent(message.generation(), action)) {
@@ -173,6 +191,44 @@ final class IncomingEndpoint extends Endpoint {
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Acknowledges in one frame ({@code multiple}) every acknowledged delivery below the oldest one still
+     * unsettled: the broker then acks them all, and nothing the application still holds. A batch of 500
+     * records costs one ack frame instead of 500. Under {@link #channelLock}.
+     */
+    private void flushAcks(Channel channel) throws IOException {
+        if (acked.isEmpty()) {
+            return;
+        }
+        Long upTo = outstanding.isEmpty() ? acked.last() : acked.lower(outstanding.first());
+        if (upTo != null) {
+            channel.basicAck(upTo, true);
+            acked.headSet(upTo, true).clear();
+        }
+    }
+
+    /** Before the channel closes: acknowledges one by one what could not be acknowledged together. */
+    private void flushRemainingAcks(Channel channel) throws IOException {
+        for (long tag : acked) {
+            channel.basicAck(tag, false);
+        }
+        acked.clear();
+    }
+
+    /** A delivery that never reached the application goes back to the queue now. */
+    private void returnUnhandled(IncomingRabbitMqMessage message) {
+        settled();
+        try {
+            runIfCurrent(message.generation(), channel -> {
+                outstanding.remove(message.deliveryTag());
+                channel.basicNack(message.deliveryTag(), false, true);
+                flushAcks(channel);
+            });
+        } catch (IOException | RuntimeException e) {
+            LOGGER.log(DEBUG, () -> "returning an unhandled delivery of " + channelName + ": " + e);
         }
     }
 
@@ -205,9 +261,8 @@ final class IncomingEndpoint extends Endpoint {
         } catch (IOException | RuntimeException e) {
             LOGGER.log(DEBUG, () -> "cancelling consumer of " + channelName + ": " + e);
         }
-        // Buffered deliveries are not handed out any more; unacknowledged, they return to the queue
-        // when the channel closes.
-        emitter.onCleanup(message -> settled());
+        // Buffered deliveries are not handed out any more: they go back to the queue.
+        emitter.onCleanup(this::returnUnhandled);
         emitter.completeNow();
         long waitNanos = drainTimeout.toNanos();
         unsettledLock.lock();
@@ -224,6 +279,11 @@ final class IncomingEndpoint extends Endpoint {
             Thread.currentThread().interrupt();
         } finally {
             unsettledLock.unlock();
+        }
+        try {
+            runIfCurrent(generation(), this::flushRemainingAcks);
+        } catch (IOException | RuntimeException e) {
+            LOGGER.log(DEBUG, () -> "final acknowledgements of " + channelName + ": " + e);
         }
         republisher.close();
         queueStats.close();

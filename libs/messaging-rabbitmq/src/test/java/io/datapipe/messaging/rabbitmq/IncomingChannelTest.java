@@ -177,6 +177,29 @@ class IncomingChannelTest {
     }
 
     @Test
+    void acknowledgesOutOfOrderSettlementsWithoutAcknowledgingWhatIsStillHeld() throws Exception {
+        Channels.Receiver receiver = channels.receiver(channels.base("records"));
+        awaitUp();
+        publish(4);
+        receiver.request(10);
+        List<IncomingRabbitMqMessage> messages = receiver.next(4);
+
+        // The last two are settled first: they cannot be acknowledged together with the first two,
+        // which the application still holds.
+        messages.get(3).ack().toCompletableFuture().join();
+        messages.get(2).ack().toCompletableFuture().join();
+        messages.get(0).nack(new IllegalStateException("try again")).toCompletableFuture().join();
+
+        // The nacked one comes back; the held one is not acknowledged by anyone else's ack.
+        IncomingRabbitMqMessage again = receiver.next();
+        assertThat(again.messageId()).isEqualTo(messages.get(0).messageId());
+        channels.stop();
+
+        // Closing returned what was held (the second) and the redelivered first; the acknowledged two are gone.
+        assertThat(broker.messageCount(topology.queue())).isEqualTo(2);
+    }
+
+    @Test
     void settlesEachMessageOnce() throws Exception {
         Channels.Receiver receiver = channels.receiver(channels.base("records"));
         awaitUp();
