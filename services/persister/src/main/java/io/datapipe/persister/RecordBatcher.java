@@ -155,10 +155,19 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         try (Scope ignored = span.makeCurrent()) {
             result = store.store(List.copyOf(distinct.values()));
         } catch (RuntimeException e) {
-            // Interrupted while waiting for the database (shutdown): leave the messages unacknowledged,
-            // the broker delivers them again.
             span.recordException(e);
-            LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
+            if (writer.isShutdown()) {
+                // Interrupted while waiting for the database (shutdown): leave the messages unacknowledged;
+                // the channel closes next and the broker delivers them again.
+                LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
+                return;
+            }
+            // A failure RecordStore could not classify: holding the messages would stall the window for good,
+            // so they take the retry route like a refused record, and are dead-lettered with the reason if
+            // it keeps happening.
+            LOGGER.log(WARNING, "batch of " + pending.size() + " not stored, sent to the retry route", e);
+            pending.forEach(p -> p.message().nack(new RecordRefusedException("not stored: " + e)));
+            requestMore(pending.size());
             return;
         } finally {
             span.end();
@@ -179,9 +188,13 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         metrics.duplicates(pending.size() - refused.size() - result.inserted());
         metrics.batch(pending.size(), Duration.ofNanos(System.nanoTime() - formed));
         LOGGER.log(DEBUG, () -> "stored a batch of " + pending.size());
+        requestMore(pending.size());
+    }
+
+    private void requestMore(int settled) {
         Subscription current = subscription;
         if (current != null) {
-            current.request(pending.size());
+            current.request(settled);
         }
     }
 

@@ -110,7 +110,9 @@ public class RecordStore {
                                 + attempts.get() + " retries");
                     }
                     return null;
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
+                    // Exception, not RuntimeException: a failed commit reaches here as the checked
+                    // jakarta.transaction.RollbackException, thrown through the @Transactional interceptor.
                     StoreFailure failure = StoreFailure.classify(e);
                     if (!failure.isTransient() && !database.isReachable()) {
                         failure = failure.asTransient();

@@ -173,6 +173,47 @@ class RecordConsumerTest {
         }
     }
 
+    @Test
+    void retriesABatchWhoseCommitFailsAndStoresItOnce() throws Exception {
+        // Fault injection at COMMIT, where a dropped connection or a failover strikes: a deferred
+        // constraint trigger fails the first two commits of a batch holding a "failCommit" record. The
+        // sequence counts attempts outside the transactions it fails.
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SEQUENCE commit_attempts");
+            statement.execute("CREATE FUNCTION fail_commit() RETURNS trigger AS $$ BEGIN"
+                                      + " IF NEW.payload ? 'failCommit' AND nextval('commit_attempts') <= 2 THEN"
+                                      + " RAISE EXCEPTION 'commit failed by the test trigger' USING ERRCODE = 'serialization_failure';"
+                                      + " END IF; RETURN NULL; END $$ LANGUAGE plpgsql");
+            statement.execute("CREATE CONSTRAINT TRIGGER fail_commit AFTER INSERT ON data_record"
+                                      + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_commit()");
+        }
+        try {
+            List<RecordMessage> records = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                records.add(record("alice", i == 5 ? "{\"failCommit\":true}" : "{\"n\":" + i + "}"));
+            }
+            publish(records);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> count(records) == 10
+                    && BROKER.messageCount(topology.queue()) == 0);
+            try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+                 ResultSet attempts = statement.executeQuery("SELECT last_value FROM commit_attempts")) {
+                attempts.next();
+                assertThat(attempts.getLong(1)).as("commits attempted").isEqualTo(3);
+            }
+            assertThat(BROKER.messageCount(topology.deadLetterQueue())).as("dead-lettered").isZero();
+            for (RecordMessage record : records) {
+                assertThat(rows(record.id())).isEqualTo(1);
+            }
+        } finally {
+            try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+                statement.execute("DROP TRIGGER fail_commit ON data_record");
+                statement.execute("DROP FUNCTION fail_commit()");
+                statement.execute("DROP SEQUENCE commit_attempts");
+            }
+        }
+    }
+
     /** Fault injection: the database refuses any record whose payload has a "refuse" member. */
     private static void installRefusal() throws Exception {
         try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
