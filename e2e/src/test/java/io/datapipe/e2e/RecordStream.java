@@ -80,6 +80,17 @@ final class RecordStream {
         return Set.copyOf(published);
     }
 
+    /**
+     * True while the stream runs or once it has finished; throws at once if it failed, so that a wait for
+     * rows that will never come reports why instead of timing out.
+     */
+    boolean healthy() {
+        if (done.isCompletedExceptionally()) {
+            done.join();
+        }
+        return true;
+    }
+
     int sent() {
         return sent.get();
     }

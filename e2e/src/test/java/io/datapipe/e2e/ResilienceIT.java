@@ -71,7 +71,7 @@ class ResilienceIT {
     void aPersisterKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
         ServiceProcess persister = persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
 
         persister.kill();
         long storedAtKill = rows();
@@ -98,10 +98,8 @@ class ResilienceIT {
                 String key = "record-" + i;
                 posts.add(clients.submit(() -> accepted.put(key, postUntilAccepted(http, generator, token, key))));
             }
-            await().atMost(DEADLINE).until(() -> failFast(posts) && accepted.size() >= 300);
-            assertThat(BROKER.closeConnections(topology.exchange())).as("connections closed").isGreaterThanOrEqualTo(2);
-            await().atMost(DEADLINE).until(() -> failFast(posts) && accepted.size() >= 900);
-            assertThat(BROKER.closeConnections(topology.exchange())).isGreaterThanOrEqualTo(2);
+            closeBothConnectionsOnceAccepted(posts, accepted, 300);
+            closeBothConnectionsOnceAccepted(posts, accepted, 900);
             for (Future<?> post : posts) {
                 post.get();
             }
@@ -115,7 +113,7 @@ class ResilienceIT {
     void aDatabaseRefusingConnectionsForAWhileLosesNothing() throws Exception {
         ServiceProcess persister = persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 4_000, 1_000);
-        await().atMost(DEADLINE).until(() -> rows() >= 500);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 500);
 
         try (Connection admin = TestPostgres.get().adminConnection(); Statement statement = admin.createStatement()) {
             statement.execute("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
@@ -136,7 +134,7 @@ class ResilienceIT {
     void sigtermMidStreamStoresTheBatchInFlightAndRedeliversNothingStored() throws Exception {
         ServiceProcess persister = persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
 
         assertThat(persister.terminate()).as("exit status after SIGTERM").isIn(0, 143);
         assertThat(Files.readString(persister.log())).contains("every batch in flight is stored and acknowledged");
@@ -170,6 +168,18 @@ class ResilienceIT {
         services.add(generator);
         generator.awaitReady();
         return generator;
+    }
+
+    /**
+     * Once this many records are accepted and both services are connected (again), the broker closes the
+     * generator's and the persister's connections.
+     */
+    private void closeBothConnectionsOnceAccepted(List<Future<?>> posts, Map<String, UUID> accepted, int count) {
+        String services = topology.exchange() + "-";
+        await().atMost(DEADLINE).until(() -> failFast(posts) && accepted.size() >= count
+                && BROKER.connectionCount(services) >= 2);
+        assertThat(BROKER.closeConnections(services)).as("connections closed after %d accepted", count)
+                .isGreaterThanOrEqualTo(2);
     }
 
     /** Surfaces at once a client that failed, instead of waiting for a count it will never reach. */

@@ -1,11 +1,11 @@
 package io.datapipe.e2e;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 
@@ -25,14 +27,16 @@ final class ServiceProcess implements AutoCloseable {
     private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** What Helidon logs once it listens; the port is the one the kernel chose for {@code server.port=0}. */
+    private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
+
     private final String name;
-    private final int port;
     private final Process process;
     private final Path log;
+    private volatile int port;
 
-    private ServiceProcess(String name, int port, Process process, Path log) {
+    private ServiceProcess(String name, Process process, Path log) {
         this.name = name;
-        this.port = port;
         this.process = process;
         this.log = log;
     }
@@ -56,7 +60,6 @@ final class ServiceProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (mvn verify)");
         }
-        int port = freePort();
         Path logs = Path.of(System.getProperty("datapipe.e2e.logs", "target/e2e-logs"));
         Files.createDirectories(logs);
         Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
@@ -66,7 +69,9 @@ final class ServiceProcess implements AutoCloseable {
         if (traced) {
             command.add("-javaagent:" + jar.getParent().resolve("otel").resolve("opentelemetry-javaagent.jar"));
         }
-        command.add("-Dserver.port=" + port);
+        // The service binds a port of the kernel's choosing and logs it: no window in which another
+        // process could take a port picked in advance.
+        command.add("-Dserver.port=0");
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar.toString());
@@ -77,21 +82,47 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new ServiceProcess(name, port, process, log);
+        return new ServiceProcess(name, process, log);
     }
 
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    /** The port the service listens on, once it has said so in its log. */
+    int port() {
+        if (port == 0) {
+            await("port of " + name).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        checkAlive();
+                        Matcher started = STARTED.matcher(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+                        if (started.find()) {
+                            port = Integer.parseInt(started.group(1));
+                        }
+                        return port != 0;
+                    });
+        }
+        return port;
     }
 
     void awaitReady() {
-        await("readiness of " + name).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        awaitReady(Duration.ofMillis(200));
+    }
+
+    /** Waits until the service reports ready, asking at this interval. */
+    void awaitReady(Duration pollInterval) {
+        URI ready = uri("/health/ready");
+        await("readiness of " + name).atMost(Duration.ofSeconds(60)).pollInterval(pollInterval)
                 .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException(name + " exited; see " + log);
-                    }
-                    return status(uri("/health/ready")) == 200;
+                    checkAlive();
+                    return status(ready) == 200;
                 });
+    }
+
+    private void checkAlive() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited; see " + log);
+        }
     }
 
     Path log() {
@@ -142,12 +173,6 @@ final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

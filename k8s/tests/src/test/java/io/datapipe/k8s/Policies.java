@@ -98,6 +98,7 @@ final class Policies {
                 if (w.isService()) {
                     expectPath(out, where, c, "livenessProbe", "/health/live");
                     expectPath(out, where, c, "readinessProbe", "/health/ready");
+                    expectPath(out, where, c, "startupProbe", "/health/started");
                 }
             }
         }

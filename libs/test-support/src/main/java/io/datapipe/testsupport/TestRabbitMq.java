@@ -210,6 +210,24 @@ public final class TestRabbitMq {
      * @return how many connections were closed
      */
     public int closeConnections(String nameFragment) {
+        List<String> pids = connectionPids(nameFragment);
+        for (String pid : pids) {
+            rabbitmqctl("close_connection", pid, "closed by test");
+        }
+        return pids.size();
+    }
+
+    /**
+     * How many client connections whose name contains a fragment the broker has open right now.
+     *
+     * @param nameFragment part of the connection name (the AMQP {@code connection_name} property)
+     * @return the number of such connections
+     */
+    public int connectionCount(String nameFragment) {
+        return connectionPids(nameFragment).size();
+    }
+
+    private List<String> connectionPids(String nameFragment) {
         List<String> pids = new ArrayList<>();
         for (String line : rabbitmqctl("list_connections", "-q", "--no-table-headers", "pid", "client_properties")
                 .split("\n")) {
@@ -218,10 +236,7 @@ public final class TestRabbitMq {
                 pids.add(line.substring(0, tab).trim());
             }
         }
-        for (String pid : pids) {
-            rabbitmqctl("close_connection", pid, "closed by test");
-        }
-        return pids.size();
+        return pids;
     }
 
     private boolean isLocal() {
