@@ -33,6 +33,8 @@ final class EdgePolicies {
             "DATAPIPE_GENERATOR_MAX_BODY_BYTES", 65536L);
     /** The services' server.idle-connection-timeout: the proxy must let its connections to them go first. */
     static final Duration SERVICE_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** The generator's idempotency header (IdempotencyKeys.HEADER); its keys live in each replica. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(h|ms|m|s)");
     private static final Pattern QUANTITY = Pattern.compile("^(\\d+)([KMGTPE]i|[kMGTPE])?$");
@@ -244,6 +246,10 @@ final class EdgePolicies {
                     if (!"generator".equals(service.get().name()) && !env.containsKey("DATAPIPE_GENERATOR_MAX_BODY_BYTES")) {
                         continue; // only the generator takes bodies
                     }
+                    if ("generator".equals(service.get().name()) && !hashesOnHeader(policy.get(), IDEMPOTENCY_KEY)) {
+                        out.add(where + " (" + by + "): loadBalancer is not a consistent hash on " + IDEMPOTENCY_KEY
+                                + ": a retry can reach a generator replica that never saw its key, and the record be stored twice");
+                    }
                     long accepted = setting(env, "DATAPIPE_GENERATOR_MAX_BODY_BYTES");
                     if (buffer.isMissingNode()) {
                         out.add(where + " (" + by + "): no requestBuffer: request bodies to " + service.get().name() + " are not bounded at the edge");
@@ -255,6 +261,24 @@ final class EdgePolicies {
             }
         }
         return out;
+    }
+
+    /** Whether the policy balances by a consistent hash of this request header (Headers, or the deprecated Header). */
+    private static boolean hashesOnHeader(JsonNode policy, String header) {
+        JsonNode balancer = policy.at("/spec/loadBalancer");
+        if (!"ConsistentHash".equals(balancer.path("type").asText())) {
+            return false;
+        }
+        JsonNode hash = balancer.path("consistentHash");
+        List<JsonNode> hashed = new ArrayList<>();
+        switch (hash.path("type").asText()) {
+            case "Headers" -> hash.path("headers").forEach(hashed::add);
+            case "Header" -> hashed.add(hash.path("header"));
+            default -> {
+                return false;
+            }
+        }
+        return hashed.stream().anyMatch(h -> header.equalsIgnoreCase(h.path("name").asText()));
     }
 
     /**

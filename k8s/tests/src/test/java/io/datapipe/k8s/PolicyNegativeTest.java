@@ -125,6 +125,13 @@ class PolicyNegativeTest {
                 new Breakage("generator accepts larger bodies than the edge buffers", "stg", "edgeUpstream",
                         "requestBuffer.limit 64Ki is below the 131072 bytes generator accepts",
                         m -> configMap(m, "generator-config").put("DATAPIPE_GENERATOR_MAX_BODY_BYTES", "131072")),
+                new Breakage("generator replicas balanced without the idempotency key", "prd", "edgeUpstream",
+                        "loadBalancer is not a consistent hash on Idempotency-Key",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").path("spec")).remove("loadBalancer")),
+                new Breakage("consistent hash on another header", "dev", "edgeUpstream",
+                        "loadBalancer is not a consistent hash on Idempotency-Key",
+                        m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").at("/spec/loadBalancer/consistentHash/headers/0"))
+                                .put("name", "X-Request-Id")),
                 new Breakage("no request buffer", "prd", "edgeUpstream", "no requestBuffer: request bodies to generator are not bounded",
                         m -> ((ObjectNode) get(m, "BackendTrafficPolicy", "datapipe").path("spec")).remove("requestBuffer")),
                 new Breakage("route rule without a request timeout", "dev", "edgeUpstream", "has no request timeout",

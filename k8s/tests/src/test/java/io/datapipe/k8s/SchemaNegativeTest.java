@@ -93,6 +93,10 @@ class SchemaNegativeTest {
                         p -> ((ObjectNode) p.at("/spec/rateLimit/local/rules/3/limit")).put("unit", "Millisecond")),
                 broken("stg", "BackendTrafficPolicy", "selector-that-selects-nothing",
                         p -> ((ArrayNode) p.at("/spec/rateLimit/local/rules/1/clientSelectors")).set(0, Yaml.JSON.createObjectNode())),
+                broken("dev", "BackendTrafficPolicy", "consistent-hash-without-its-input",
+                        p -> ((ObjectNode) p.at("/spec/loadBalancer/consistentHash")).remove("headers")),
+                broken("prd", "BackendTrafficPolicy", "hash-settings-for-another-balancer",
+                        p -> ((ObjectNode) p.at("/spec/loadBalancer")).put("type", "LeastRequest")),
                 broken("stg", "ClientTrafficPolicy", "on-a-route",
                         p -> ((ObjectNode) p.at("/spec/targetRefs/0")).put("kind", "HTTPRoute")),
                 // headers.maxRequestHeaderLimit came after Envoy Gateway v1.9: an API server of v1.9 refuses it too.
@@ -102,6 +106,8 @@ class SchemaNegativeTest {
         assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/distinct-with-a-value: /spec/rateLimit/local/rules/0/clientSelectors/0/headers/0"));
         assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/unit-that-does-not-exist: /spec/rateLimit/local/rules/3/limit/unit"));
         assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/selector-that-selects-nothing: /spec/rateLimit/local/rules/1/clientSelectors/0"));
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/consistent-hash-without-its-input: /spec/loadBalancer/consistentHash"));
+        assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("BackendTrafficPolicy/hash-settings-for-another-balancer: /spec/loadBalancer"));
         assertThat(errors).anySatisfy(e -> assertThat(e).startsWith("ClientTrafficPolicy/on-a-route: /spec/targetRefs/0/kind"));
         assertThat(errors).contains("ClientTrafficPolicy/field-of-a-later-version: /spec must NOT have additional properties: headers");
     }
