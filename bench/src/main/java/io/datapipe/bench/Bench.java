@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * The benchmark harness ({@code make bench}): every figure of the pipeline next to a baseline measured in
  * the same run on the same machine.
  * <ol>
- *     <li>starts persister, generator and web as processes (like {@code make up}, but on free ports, a bench
+ *     <li>starts persister, generator and web as processes (like {@code make up}, but on ports of the kernel's choosing, a bench
  *     database of its own and private queue names, so a developer's stack is never touched) and times each
  *     one from process start to ready;</li>
  *     <li>measures the broker's own limit (RabbitMQ PerfTest) and the database's own limit (plain JDBC) for

@@ -1,7 +1,6 @@
 package io.datapipe.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One packaged service ({@code services/<name>/target/datapipe-<name>.jar}) started as its own process,
@@ -36,16 +37,18 @@ final class ServiceProcess implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
+    /** What Helidon logs once it listens: the port the kernel chose for {@code server.port=0}. */
+    private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
+
     private final String name;
-    private final int port;
+    private volatile int port;
     private final Process process;
     private final long startedNanos;
     private final Path log;
     private long readyMillis = -1;
 
-    private ServiceProcess(String name, int port, Process process, long startedNanos, Path log) {
+    private ServiceProcess(String name, Process process, long startedNanos, Path log) {
         this.name = name;
-        this.port = port;
         this.process = process;
         this.startedNanos = startedNanos;
         this.log = log;
@@ -68,13 +71,14 @@ final class ServiceProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (make build)");
         }
-        int port = freePort();
         Files.createDirectories(logs);
         Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
         command.addAll(jvmOptions);
-        command.add("-Dserver.port=" + port);
+        // A port of the kernel's choosing, read back from the log: none picked in advance for another
+        // process to take in between.
+        command.add("-Dserver.port=0");
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar.toString());
@@ -85,7 +89,7 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        ServiceProcess service = new ServiceProcess(name, port, process, started, log);
+        ServiceProcess service = new ServiceProcess(name, process, started, log);
         RUNNING.add(service);
         return service;
     }
@@ -108,7 +112,23 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     URI uri(String path) {
+        if (port == 0 && boundPort() == 0) {
+            throw new IllegalStateException(name + " has not started listening yet; see " + log);
+        }
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** The port the service logged it listens on, or 0 before it has. */
+    private int boundPort() {
+        try {
+            Matcher started = STARTED.matcher(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
+            if (started.find()) {
+                port = Integer.parseInt(started.group(1));
+            }
+        } catch (IOException e) {
+            // not written yet
+        }
+        return port;
     }
 
     /**
@@ -119,12 +139,11 @@ final class ServiceProcess implements AutoCloseable {
      */
     long awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        URI ready = uri("/health/ready");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
             }
-            if (status(ready) == 200) {
+            if (boundPort() != 0 && status(uri("/health/ready")) == 200) {
                 readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
                 return readyMillis;
             }
@@ -198,12 +217,6 @@ final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
