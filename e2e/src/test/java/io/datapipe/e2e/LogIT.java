@@ -66,8 +66,10 @@ class LogIT {
                 assertThat(warning.get("logger").asText()).isEqualTo("io.datapipe.generator.RecordPublisher");
 
                 String log = Files.readString(generator.log());
-                assertThat(log).doesNotContain(token).doesNotContain(token.substring(token.lastIndexOf('.') + 1))
-                        .doesNotContain("4111-1111");
+                for (String output : List.of(log, Files.readString(generator.agentLog()))) {
+                    assertThat(output).doesNotContain(token).doesNotContain(token.substring(token.lastIndexOf('.') + 1))
+                            .doesNotContain("4111-1111");
+                }
                 for (String line : log.split("\n")) {
                     if (!isJvmOrAgentLine(line)) {
                         assertThat(JSON.readTree(line).isObject()).as(line).isTrue();

@@ -20,7 +20,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * One packaged service running as its own process, configured through system properties, with its
- * output in {@code target/e2e-logs/<name>-<n>.log}.
+ * output in {@code target/e2e-logs/<name>-<n>.log}. With the OpenTelemetry agent attached, standard error
+ * (where the agent writes, exported spans included) goes to {@code <name>-<n>.agent.log} instead: the
+ * agent's long lines and the service's own log lines are written to the same file otherwise, and one can
+ * land in the middle of the other.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -33,12 +36,14 @@ final class ServiceProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
+    private final Path agentLog;
     private volatile int port;
 
-    private ServiceProcess(String name, Process process, Path log) {
+    private ServiceProcess(String name, Process process, Path log, Path agentLog) {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.agentLog = agentLog;
     }
 
     static ServiceProcess start(String name, Map<String, String> config) throws IOException {
@@ -62,7 +67,9 @@ final class ServiceProcess implements AutoCloseable {
         }
         Path logs = Path.of(System.getProperty("datapipe.e2e.logs", "target/e2e-logs"));
         Files.createDirectories(logs);
-        Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
+        int start = STARTS.incrementAndGet();
+        Path log = logs.resolve(name + "-" + start + ".log");
+        Path agentLog = traced ? logs.resolve(name + "-" + start + ".agent.log") : log;
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
@@ -77,12 +84,13 @@ final class ServiceProcess implements AutoCloseable {
         command.add(jar.toString());
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);
-        Process process = builder
-                .directory(jar.getParent().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        return new ServiceProcess(name, process, log);
+        builder.directory(jar.getParent().toFile()).redirectOutput(log.toFile());
+        if (traced) {
+            builder.redirectError(agentLog.toFile());
+        } else {
+            builder.redirectErrorStream(true);
+        }
+        return new ServiceProcess(name, builder.start(), log, agentLog);
     }
 
     URI uri(String path) {
@@ -125,8 +133,14 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The service's output: its JSON log lines (and, without the agent, standard error too). */
     Path log() {
         return log;
+    }
+
+    /** Standard error when the agent is attached (its own lines and the spans it exports), else {@link #log()}. */
+    Path agentLog() {
+        return agentLog;
     }
 
     boolean isAlive() {

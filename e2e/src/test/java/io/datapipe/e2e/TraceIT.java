@@ -132,10 +132,12 @@ class TraceIT {
         return chain;
     }
 
-    /** Every span the service's agent has exported so far, from the OTLP JSON lines of its log. */
+    /** Every span the service's agent has exported so far, from the OTLP JSON lines it writes to standard error. */
     private static List<Span> spans(ServiceProcess service) throws Exception {
         List<Span> spans = new ArrayList<>();
-        for (String line : Files.readAllLines(service.log())) {
+        String output = Files.readString(service.agentLog());
+        // Up to the last line break: a line still being written is read next time.
+        for (String line : output.substring(0, output.lastIndexOf('\n') + 1).split("\n")) {
             int json = line.indexOf("OtlpJsonLoggingSpanExporter - {");
             if (json < 0) {
                 continue;
