@@ -212,6 +212,15 @@ class DataResourceTest {
     }
 
     @Test
+    void answersAPathNoEndpointServesWithAProblem() {
+        for (String path : new String[] {"/nope", "/health/nope", "/data-x"}) {
+            Response response = target.path(path).request().get();
+
+            assertProblem(response, 404);
+        }
+    }
+
+    @Test
     void servesHealthMetricsAndOpenApi() {
         assertThat(target.path("/health/ready").request().get(String.class)).contains("\"database\"");
         assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
