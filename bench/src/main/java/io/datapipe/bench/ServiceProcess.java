@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import io.datapipe.testsupport.ServiceProcesses;
 
 /**
  * One packaged service ({@code services/<name>/target/datapipe-<name>.jar}) started as its own process,
@@ -36,9 +36,7 @@ final class ServiceProcess implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
-
-    /** What Helidon logs once it listens: the port the kernel chose for {@code server.port=0}. */
-    private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(2);
 
     private final String name;
     private volatile int port;
@@ -67,10 +65,7 @@ final class ServiceProcess implements AutoCloseable {
      */
     static ServiceProcess start(Path services, String name, List<String> jvmOptions, Map<String, String> config,
                                 Path logs) throws IOException {
-        Path jar = services.resolve(name).resolve("target").resolve("datapipe-" + name + ".jar").toAbsolutePath();
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: package the services first (make build)");
-        }
+        Path jar = ServiceProcesses.jar(services, name, "make build");
         Files.createDirectories(logs);
         Path log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>();
@@ -112,21 +107,16 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     URI uri(String path) {
-        if (port == 0 && boundPort() == 0) {
+        if (boundPort() == 0) {
             throw new IllegalStateException(name + " has not started listening yet; see " + log);
         }
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    /** The port the service logged it listens on, or 0 before it has. */
+    /** The port the service logged it listens on (read from the log until it has), or 0 before it has. */
     private int boundPort() {
-        try {
-            Matcher started = STARTED.matcher(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
-            if (started.find()) {
-                port = Integer.parseInt(started.group(1));
-            }
-        } catch (IOException e) {
-            // not written yet
+        if (port == 0) {
+            port = ServiceProcesses.listeningPort(log);
         }
         return port;
     }
@@ -143,7 +133,7 @@ final class ServiceProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
             }
-            if (boundPort() != 0 && status(uri("/health/ready")) == 200) {
+            if (boundPort() != 0 && ServiceProcesses.status(HTTP, uri("/health/ready"), STATUS_TIMEOUT) == 200) {
                 readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
                 return readyMillis;
             }
@@ -205,18 +195,6 @@ final class ServiceProcess implements AutoCloseable {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("kill -" + signal + " " + process.pid() + " failed");
-        }
-    }
-
-    private static int status(URI uri) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build(),
-                             HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
         }
     }
 

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import io.datapipe.testsupport.ServiceProcesses;
 
 import static org.awaitility.Awaitility.await;
 
@@ -29,9 +28,7 @@ final class ServiceProcess implements AutoCloseable {
 
     private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    /** What Helidon logs once it listens; the port is the one the kernel chose for {@code server.port=0}. */
-    private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
 
     private final String name;
     private final Process process;
@@ -61,10 +58,7 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess start(String name, Map<String, String> config, boolean traced, Map<String, String> environment)
             throws IOException {
         Path services = Path.of(System.getProperty("datapipe.services.dir", "../services"));
-        Path jar = services.resolve(name).resolve("target").resolve("datapipe-" + name + ".jar").toAbsolutePath();
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: package the services first (mvn verify)");
-        }
+        Path jar = ServiceProcesses.jar(services, name, "mvn verify");
         Path logs = Path.of(System.getProperty("datapipe.e2e.logs", "target/e2e-logs"));
         Files.createDirectories(logs);
         int start = STARTS.incrementAndGet();
@@ -103,10 +97,7 @@ final class ServiceProcess implements AutoCloseable {
             await("port of " + name).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> {
                         checkAlive();
-                        Matcher started = STARTED.matcher(new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
-                        if (started.find()) {
-                            port = Integer.parseInt(started.group(1));
-                        }
+                        port = ServiceProcesses.listeningPort(log);
                         return port != 0;
                     });
         }
@@ -123,7 +114,7 @@ final class ServiceProcess implements AutoCloseable {
         await("readiness of " + name).atMost(Duration.ofSeconds(60)).pollInterval(pollInterval)
                 .until(() -> {
                     checkAlive();
-                    return status(ready) == 200;
+                    return ServiceProcesses.status(HTTP, ready, STATUS_TIMEOUT) == 200;
                 });
     }
 
@@ -175,19 +166,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** The HTTP status of a GET, or -1 when the service does not answer. */
     int statusOf(String path) {
-        return status(uri(path));
-    }
-
-    private static int status(URI uri) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                             HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return ServiceProcesses.status(HTTP, uri(path), STATUS_TIMEOUT);
     }
 
     /** Stops the service as Kubernetes would: SIGTERM, then SIGKILL if it does not exit in time. */
