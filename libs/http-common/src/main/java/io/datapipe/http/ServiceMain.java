@@ -21,8 +21,6 @@ import io.datapipe.logging.ShutdownSafeLogManager;
 public final class ServiceMain {
 
     private static final String LOG_MANAGER_PROPERTY = "java.util.logging.manager";
-    /** By name: naming the class would load {@link LogManager} before the property is set. */
-    private static final String SHUTDOWN_SAFE_LOG_MANAGER = "io.datapipe.logging.ShutdownSafeLogManager";
 
     private static volatile boolean starting;
 
@@ -36,16 +34,18 @@ public final class ServiceMain {
      */
     public static void main(String[] args) {
         starting = true;
+        // A class literal loads the class without initialising it (nor LogManager, which reads the property
+        // when it is initialised): this runs before anything has used java.util.logging.
+        String shutdownSafe = ShutdownSafeLogManager.class.getName();
         if (System.getProperty(LOG_MANAGER_PROPERTY) == null) {
-            System.setProperty(LOG_MANAGER_PROPERTY, SHUTDOWN_SAFE_LOG_MANAGER);
+            System.setProperty(LOG_MANAGER_PROPERTY, shutdownSafe);
         }
         io.helidon.microprofile.cdi.Main.main(args);
         if (!(LogManager.getLogManager() instanceof ShutdownSafeLogManager)) {
             // Something used java.util.logging before main (a Java agent, say): the JDK's manager stays.
             Logger.getLogger(ServiceMain.class.getName()).warning(
-                    "java.util.logging was set up before " + SHUTDOWN_SAFE_LOG_MANAGER + " could be installed:"
-                    + " lines logged during shutdown may be lost; set -D" + LOG_MANAGER_PROPERTY + "="
-                    + SHUTDOWN_SAFE_LOG_MANAGER);
+                    "java.util.logging was set up before " + shutdownSafe + " could be installed:"
+                    + " lines logged during shutdown may be lost; set -D" + LOG_MANAGER_PROPERTY + "=" + shutdownSafe);
         }
         starting = false;
     }
