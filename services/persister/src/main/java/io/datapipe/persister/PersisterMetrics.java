@@ -22,7 +22,7 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
  * commit here.
  */
 @ApplicationScoped
-public class PersisterMetrics {
+public class PersisterMetrics implements BatchMetrics {
 
     private final Histogram batchSize;
     private final Timer batchDuration;
@@ -48,7 +48,8 @@ public class PersisterMetrics {
                                            "From the generator accepting a record to its commit"));
     }
 
-    void batch(int size, Duration took) {
+    @Override
+    public void batch(int size, Duration took) {
         batchSize.update(size);
         batchDuration.update(took);
     }
@@ -57,11 +58,13 @@ public class PersisterMetrics {
         dbWrite.update(took);
     }
 
-    void stored(int count) {
+    @Override
+    public void stored(int count) {
         stored.inc(count);
     }
 
-    void duplicates(int count) {
+    @Override
+    public void duplicates(int count) {
         if (count > 0) {
             duplicates.inc(count);
         }
@@ -71,7 +74,8 @@ public class PersisterMetrics {
         retries.inc();
     }
 
-    void lag(Duration lag) {
+    @Override
+    public void lag(Duration lag) {
         endToEndLag.update(lag.isNegative() ? Duration.ZERO : lag);
     }
 

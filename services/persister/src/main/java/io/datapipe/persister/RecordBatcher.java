@@ -59,7 +59,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
 
     private final RecordCodec codec = RecordCodec.standard();
     private final RecordStore store;
-    private final PersisterMetrics metrics;
+    private final BatchMetrics metrics;
     private final int batchSize;
     private final Duration maxWait;
     private final int window;
@@ -75,7 +75,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     private record Pending(Message<byte[]> message, RecordMessage record, Context traceContext) {
     }
 
-    RecordBatcher(RecordStore store, PersisterMetrics metrics, int batchSize, Duration maxWait, int window,
+    RecordBatcher(RecordStore store, BatchMetrics metrics, int batchSize, Duration maxWait, int window,
                   Duration drainTimeout) {
         if (batchSize <= 0 || window < batchSize) {
             throw new IllegalArgumentException("batch size must be positive and at most the window (prefetch)");
