@@ -39,7 +39,7 @@ token: $(BUILT) ## print a dev token: make token SUB=alice ROLES=data.read,data.
 
 test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
-	$(MVN) verify
+	PROMTOOL="$$(scripts/promtool.sh)" $(MVN) verify
 
 BENCH_SECONDS ?= 30
 

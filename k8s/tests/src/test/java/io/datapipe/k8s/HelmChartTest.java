@@ -166,6 +166,13 @@ class HelmChartTest {
     }
 
     @Test
+    void refusesADatabaseUrlTheExporterCannotFollow() {
+        // postgres-exporter's DATA_SOURCE_URI is postgres.url after jdbc:postgresql://.
+        assertThatThrownBy(() -> new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).set("postgres.url", "postgresql://db:5432/datapipe").call())
+                .hasMessageContaining("postgres.url must be jdbc:postgresql://");
+    }
+
+    @Test
     void aBrokenValueIsCaughtByThePolicies() {
         String text = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
                 .set("securityContext.readOnlyRootFilesystem", false).set("services.persister.terminationGracePeriodSeconds", 10)

@@ -3,9 +3,12 @@ package io.datapipe.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datapipe.k8s.Manifests.Workload;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -104,6 +107,46 @@ class OverlayTest {
                 assertThat(w.containers().getFirst().path("volumeMounts").findValuesAsText("mountPath")).as(w.id()).contains("/etc/datapipe/db-ca");
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void runsOnePostgresExporterAtAPinnedRelease(String env) {
+        List<Workload> exporters = DatabaseExporterPolicies.exporters(render(env));
+        assertThat(exporters).extracting(Workload::id).containsExactly("Deployment/postgres-exporter");
+        String image = exporters.getFirst().containers().getFirst().path("image").asText();
+        Matcher release = Pattern.compile(Pattern.quote(DatabaseExporterPolicies.IMAGE) + ":v(\\d+)\\.(\\d+)\\.(\\d+)").matcher(image);
+        assertThat(release.matches()).as(image + " is a release tag").isTrue();
+        assertThat(Integer.parseInt(release.group(1)) * 1000 + Integer.parseInt(release.group(2))).as(image + " is v0.15 or later").isGreaterThanOrEqualTo(15);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stg", "prd"})
+    void stagingAndProductionExporterVerifiesTheDatabaseAndLogsInAsTheMonitoringRole(String env) {
+        Manifests m = render(env);
+        Workload exporter = DatabaseExporterPolicies.exporters(m).getFirst();
+        ObjectNode c = exporter.containers().getFirst();
+        assertThat(m.environment(c).get("DATA_SOURCE_URI")).contains("sslmode=verify-full").contains("sslrootcert=/etc/datapipe/db-ca/ca.pem");
+        String volume = c.path("volumeMounts").findParents("mountPath").stream()
+                .filter(v -> "/etc/datapipe/db-ca".equals(v.path("mountPath").asText())).map(v -> v.path("name").asText()).findFirst().orElseThrow();
+        assertThat(exporter.podSpec().path("volumes").findParents("name").stream().filter(v -> volume.equals(v.path("name").asText()))
+                .map(v -> v.path("configMap").path("name").asText())).containsExactly("datapipe-db-ca");
+        ObjectNode secret = m.find("ExternalSecret", DatabaseExporterPolicies.MONITOR_SECRET).orElseThrow();
+        assertThat(secret.path("spec").path("data").findValuesAsText("secretKey")).containsExactlyInAnyOrder("username", "password");
+        assertThat(secret.path("spec").path("data").findValuesAsText("key")).containsOnly("datapipe/db/monitor");
+    }
+
+    @org.junit.jupiter.api.Test
+    void devExporterConnectsAsTheServicesDoWithADevRoleOfItsOwn() {
+        Manifests m = render("dev");
+        ObjectNode c = DatabaseExporterPolicies.exporters(m).getFirst().containers().getFirst();
+        assertThat(m.environment(c).get("DATA_SOURCE_URI")).doesNotContain("sslmode").doesNotContain("sslrootcert");
+        assertThat(c.path("volumeMounts").findValuesAsText("mountPath")).doesNotContain("/etc/datapipe/db-ca");
+        Map<String, String> usernames = new java.util.HashMap<>();
+        m.ofKind("Secret").forEach(s -> usernames.put(Manifests.name(s),
+                new String(java.util.Base64.getDecoder().decode(s.path("data").path("username").asText()))));
+        assertThat(usernames.get(DatabaseExporterPolicies.MONITOR_SECRET)).isNotBlank()
+                .isNotIn(usernames.get("datapipe-db-persister"), usernames.get("datapipe-db-web"));
     }
 
     @ParameterizedTest

@@ -54,6 +54,9 @@ final class Policies {
         ALL.put("serviceMonitors", Policies::serviceMonitors);
         ALL.put("collector", Policies::collector);
         ALL.put("collectorRegion", Policies::collectorRegion);
+        ALL.put("dbExporter", DatabaseExporterPolicies::credentialsAndDatabase);
+        ALL.put("dbExporterNetwork", DatabaseExporterPolicies::network);
+        ALL.put("dbExporterScraping", DatabaseExporterPolicies::scraping);
         ALL.put("syncWaves", Policies::syncWaves);
         ALL.put("references", Policies::references);
         ALL.put("autoscaling", Policies::autoscaling);

@@ -165,6 +165,47 @@ class PolicyNegativeTest {
                 new Breakage("region missing", "stg", "collectorRegion", "AWS_REGION is not configured",
                         m -> m.objects.stream().filter(o -> Manifests.name(o).startsWith("otel-collector-env"))
                                 .forEach(o -> ((ObjectNode) o.path("data")).remove("AWS_REGION"))),
+                new Breakage("exporter logged in as a service", "prd", "dbExporter", "reads Secret datapipe-db-web, which Deployment/web uses",
+                        m -> ((ObjectNode) exporterEnv(m, "DATA_SOURCE_PASS").at("/valueFrom/secretKeyRef")).put("name", "datapipe-db-web")),
+                new Breakage("credentials that override the monitoring role's", "stg", "dbExporter", "DATA_SOURCE_NAME overrides DATA_SOURCE_URI",
+                        m -> ((ArrayNode) container(m, "Deployment", "postgres-exporter").path("env")).addObject()
+                                .put("name", "DATA_SOURCE_NAME").put("value", "postgresql://datapipe_dev_owner:dev-only-not-a-secret@postgres:5432/datapipe")),
+                new Breakage("a second exporter", "dev", "dbExporter", "2 workloads run quay.io/prometheuscommunity/postgres-exporter",
+                        m -> {
+                            ObjectNode copy = get(m, "Deployment", "postgres-exporter").deepCopy();
+                            ((ObjectNode) copy.path("metadata")).put("name", "postgres-exporter-2");
+                            m.objects.add(copy);
+                        }),
+                new Breakage("exporter watching another database", "stg", "dbExporter", "another database, or other TLS settings",
+                        m -> configMap(m, "datapipe-postgres").put("DATA_SOURCE_URI", "datapipe-old.cluster-example.eu-west-1.rds.amazonaws.com:5432/datapipe")),
+                new Breakage("exporter without the CA it verifies against", "prd", "dbExporter",
+                        "sslrootcert /etc/datapipe/db-ca/ca.pem is not in a ConfigMap volume mounted into the container",
+                        m -> {
+                            ArrayNode mounts = (ArrayNode) container(m, "Deployment", "postgres-exporter").path("volumeMounts");
+                            for (int i = mounts.size() - 1; i >= 0; i--) {
+                                if ("/etc/datapipe/db-ca".equals(mounts.path(i).path("mountPath").asText())) {
+                                    mounts.remove(i);
+                                }
+                            }
+                        }),
+                new Breakage("a JDBC-only parameter passed on to the exporter", "dev", "dbExporter", "parameter 'ApplicationName' is not one",
+                        m -> {
+                            ObjectNode data = configMap(m, "datapipe-postgres");
+                            data.put("DATAPIPE_DB_URL", data.path("DATAPIPE_DB_URL").asText() + "?ApplicationName=datapipe");
+                            data.put("DATA_SOURCE_URI", data.path("DATA_SOURCE_URI").asText() + "?ApplicationName=datapipe");
+                        }),
+                new Breakage("exporter reachable from the gateway", "prd", "dbExporterNetwork", "only Prometheus may reach the exporter",
+                        m -> ((ObjectNode) get(m, "NetworkPolicy", "postgres-exporter").at("/spec/ingress/0/from/0/namespaceSelector/matchLabels"))
+                                .put("kubernetes.io/metadata.name", "envoy-gateway-system")),
+                new Breakage("exporter reaching HTTPS", "dev", "dbExporterNetwork", "egress to port 443; the exporter may reach PostgreSQL (5432) and DNS only",
+                        m -> ((ArrayNode) get(m, "NetworkPolicy", "postgres-exporter").at("/spec/egress")).addObject()
+                                .putArray("ports").addObject().put("protocol", "TCP").put("port", 443)),
+                new Breakage("scrape port closed", "stg", "dbExporterNetwork", "no NetworkPolicy admits Prometheus on port 9187",
+                        m -> ((ObjectNode) get(m, "NetworkPolicy", "postgres-exporter").at("/spec/ingress/0/ports/0")).put("port", 8080)),
+                new Breakage("exporter scraped on the wrong port", "prd", "dbExporterScraping", "no ServiceMonitor selects a Service of it and scrapes port 9187",
+                        m -> ((ObjectNode) get(m, "ServiceMonitor", "postgres-exporter").at("/spec/endpoints/0")).put("port", "http")),
+                new Breakage("exporter without a Service", "dev", "dbExporterScraping", "no Service selects its pods",
+                        m -> remove(m, "Service", "postgres-exporter")),
                 new Breakage("config after the services", "dev", "syncWaves", "is not before the services'",
                         m -> annotations(m.ofKind("ConfigMap").findFirst().orElseThrow()).put("argocd.argoproj.io/sync-wave", "3")),
                 new Breakage("route before the services", "prd", "syncWaves", "HTTPRoute/datapipe: sync wave 0 is not after",
@@ -228,6 +269,16 @@ class PolicyNegativeTest {
 
     static void remove(Manifests m, String kind, String name) {
         assertThat(m.objects.remove(get(m, kind, name))).isTrue();
+    }
+
+    /** An env entry of the exporter's container. */
+    static ObjectNode exporterEnv(Manifests m, String name) {
+        for (JsonNode e : container(m, "Deployment", "postgres-exporter").path("env")) {
+            if (name.equals(e.path("name").asText())) {
+                return (ObjectNode) e;
+            }
+        }
+        throw new AssertionError("postgres-exporter has no env " + name);
     }
 
     static ArrayNode rateLimitRules(Manifests m) {
