@@ -64,8 +64,13 @@ record BenchOptions(int seconds,
     /** A run at least this long measures at the full table sizes (1 M and 10 M rows). */
     static final int FULL_RUN_SECONDS = 20;
 
-    /** The heap of the deployed containers: 75 % (MaxRAMPercentage) of their 512 MiB limit. */
-    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The deployed containers' JVM flags (each service's Dockerfile) for their 512 MiB limit: heap 40 % and
+     * initially 10 % of it (MaxRAMPercentage, InitialRAMPercentage), Serial GC, native heap trimmed every 5 s.
+     * {@link ServiceProcess} sets their MALLOC_ARENA_MAX=2 as well.
+     */
+    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx205m", "-Xms51m", "-XX:+UseSerialGC",
+            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError");
 
     static final String USAGE = """
             usage: java -jar bench/target/datapipe-bench.jar [options]
@@ -84,7 +89,9 @@ record BenchOptions(int seconds,
               --keep                 keep the bench database (it is dropped otherwise)
               --repo DIR             repository root (default: found from the working directory)
               --out DIR              output directory (default: <repo>/bench/target/bench)
-              --service-jvm-opts S   JVM options of the services (default "-Xmx384m -XX:+ExitOnOutOfMemoryError")
+              --service-jvm-opts S   JVM options of the services (default: the containers', "-Xmx205m -Xms51m
+                                     -XX:+UseSerialGC -XX:+UnlockExperimentalVMOptions
+                                     -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError")
             PostgreSQL and RabbitMQ: DATAPIPE_BENCH_PG_HOST/PORT/USER/PASSWORD and
             DATAPIPE_BENCH_RABBITMQ_HOST/PORT/USERNAME/PASSWORD (default: the local servers).
             """.formatted(FULL_RUN_SECONDS);

@@ -47,6 +47,7 @@ class DockerfileTest {
             "health check               | EXPOSE 8080 | HEALTHCHECK CMD curl -f http://localhost:8080/health/live | HEALTHCHECK",
             "no agent                   | -javaagent:/opt/otel/opentelemetry-javaagent.jar | -Dx=y | lacks -javaagent",
             "no OOM exit                | -XX:+ExitOnOutOfMemoryError | -XX:+HeapDumpOnOutOfMemoryError | lacks -XX:+ExitOnOutOfMemoryError",
+            "heap of 75 %               | -XX:MaxRAMPercentage=40.0 | -XX:MaxRAMPercentage=75.0 | the rest of the process does not fit the memory limit",
             "source copied in           | COPY target/datapipe-web.jar /app/datapipe-web.jar | COPY src/ /app/src/ | the image takes only what Maven built",
             "shell-form entrypoint      | ENTRYPOINT [\"java\", \"-jar\", \"/app/datapipe-web.jar\"] | ENTRYPOINT java -jar /app/datapipe-web.jar | ENTRYPOINT must be exec form",
             "package install at runtime | EXPOSE 8080 | RUN apt-get update | RUN in the runtime stage",
