@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import io.datapipe.testsupport.ServiceProcesses;
+
 /**
  * What one run measures and for how long. Every figure has a default fit for a full run on a 2-core
  * machine; {@code --seconds} below {@link #FULL_RUN_SECONDS} scales the row counts down (and the report
@@ -64,13 +66,8 @@ record BenchOptions(int seconds,
     /** A run at least this long measures at the full table sizes (1 M and 10 M rows). */
     static final int FULL_RUN_SECONDS = 20;
 
-    /**
-     * The deployed containers' JVM flags (each service's Dockerfile) for their 512 MiB limit: heap 40 % and
-     * initially 10 % of it (MaxRAMPercentage, InitialRAMPercentage), Serial GC, native heap trimmed every 5 s.
-     * {@link ServiceProcess} sets their MALLOC_ARENA_MAX=2 as well.
-     */
-    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx205m", "-Xms51m", "-XX:+UseSerialGC",
-            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError");
+    /** The deployed containers' JVM flags ({@link ServiceProcesses#CONTAINER_JVM_OPTIONS}). */
+    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = ServiceProcesses.CONTAINER_JVM_OPTIONS;
 
     static final String USAGE = """
             usage: java -jar bench/target/datapipe-bench.jar [options]

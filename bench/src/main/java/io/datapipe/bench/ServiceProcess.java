@@ -80,8 +80,8 @@ final class ServiceProcess implements AutoCloseable {
         Files.writeString(log, String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8);
         long started = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(command);
-        // As in the images: two malloc arenas, so that freed native memory is reused rather than kept per thread.
-        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        // As in the images (two malloc arenas), unless the caller's environment says otherwise.
+        ServiceProcesses.CONTAINER_ENVIRONMENT.forEach(builder.environment()::putIfAbsent);
         Process process = builder
                 .directory(jar.getParent().toFile())
                 .redirectErrorStream(true)

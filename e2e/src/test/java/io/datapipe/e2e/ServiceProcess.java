@@ -66,7 +66,8 @@ final class ServiceProcess implements AutoCloseable {
         Path agentLog = traced ? logs.resolve(name + "-" + start + ".agent.log") : log;
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.add("-Xmx256m");
+        // The images' flags, so that the tests run the services as the pods do.
+        command.addAll(ServiceProcesses.CONTAINER_JVM_OPTIONS);
         if (traced) {
             command.add("-javaagent:" + jar.getParent().resolve("otel").resolve("opentelemetry-javaagent.jar"));
         }
@@ -77,6 +78,7 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar.toString());
         ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(ServiceProcesses.CONTAINER_ENVIRONMENT);
         builder.environment().putAll(environment);
         builder.directory(jar.getParent().toFile()).redirectOutput(log.toFile());
         if (traced) {
