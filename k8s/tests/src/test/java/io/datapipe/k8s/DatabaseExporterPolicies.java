@@ -206,23 +206,11 @@ final class DatabaseExporterPolicies {
             }
             boolean scraped = false;
             for (ObjectNode svc : services) {
-                Map<String, String> labels = Manifests.strings(svc.path("metadata").path("labels"));
                 for (JsonNode port : svc.path("spec").path("ports")) {
                     JsonNode target = port.has("targetPort") ? port.path("targetPort") : port.path("port");
-                    if (resolve(w, target).orElse(-1) != PORT) {
-                        continue;
+                    if (resolve(w, target).orElse(-1) == PORT) {
+                        scraped |= Policies.scrapedAt(m, svc, port.path("name").asText());
                     }
-                    scraped |= m.ofKind("ServiceMonitor").anyMatch(sm -> {
-                        if (!Manifests.selects(sm.path("spec").path("selector"), labels)) {
-                            return false;
-                        }
-                        for (JsonNode e : sm.path("spec").path("endpoints")) {
-                            if (port.path("name").asText().equals(e.path("port").asText()) && "/metrics".equals(e.path("path").asText("/metrics"))) {
-                                return true;
-                            }
-                        }
-                        return false;
-                    });
                 }
             }
             if (!scraped) {

@@ -521,27 +521,31 @@ final class Policies {
                 out.add(w.id() + ": no Service, so nothing to scrape");
                 continue;
             }
-            Map<String, String> svcLabels = Manifests.strings(svc.get().path("metadata").path("labels"));
-            boolean scraped = m.ofKind("ServiceMonitor").anyMatch(sm -> {
-                if (!Manifests.selects(sm.path("spec").path("selector"), svcLabels)) {
-                    return false;
-                }
-                for (JsonNode e : sm.path("spec").path("endpoints")) {
-                    if ("http".equals(e.path("port").asText()) && "/metrics".equals(e.path("path").asText())) {
-                        for (JsonNode p : svc.get().path("spec").path("ports")) {
-                            if ("http".equals(p.path("name").asText())) {
-                                return true;
-                            }
-                        }
-                    }
-                }
-                return false;
-            });
-            if (!scraped) {
+            if (!scrapedAt(m, svc.get(), "http")) {
                 out.add(w.id() + ": no ServiceMonitor scrapes " + Manifests.id(svc.get()) + " at port http, path /metrics");
             }
         }
         return out;
+    }
+
+    /** Whether the Service has a port named {@code portName} and a ServiceMonitor selects it and scrapes that port at /metrics. */
+    static boolean scrapedAt(Manifests m, ObjectNode svc, String portName) {
+        boolean hasPort = false;
+        for (JsonNode p : svc.path("spec").path("ports")) {
+            hasPort |= portName.equals(p.path("name").asText());
+        }
+        Map<String, String> labels = Manifests.strings(svc.path("metadata").path("labels"));
+        return hasPort && m.ofKind("ServiceMonitor").anyMatch(sm -> {
+            if (!Manifests.selects(sm.path("spec").path("selector"), labels)) {
+                return false;
+            }
+            for (JsonNode e : sm.path("spec").path("endpoints")) {
+                if (portName.equals(e.path("port").asText()) && "/metrics".equals(e.path("path").asText())) {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     /** The collector's pipeline: OTLP in, memory_limiter first, batch, awsxray out with the region from the environment. */

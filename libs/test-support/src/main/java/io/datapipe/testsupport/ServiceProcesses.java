@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,12 +27,12 @@ public final class ServiceProcesses {
      * native heap trimmed every 5 s, exit on OutOfMemoryError. Processes started with them should also
      * get {@link #CONTAINER_ENVIRONMENT}.
      */
-    public static final java.util.List<String> CONTAINER_JVM_OPTIONS = java.util.List.of("-Xmx205m", "-Xms51m",
+    public static final List<String> CONTAINER_JVM_OPTIONS = List.of("-Xmx205m", "-Xms51m",
             "-XX:+UseSerialGC", "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=5000",
             "-XX:+ExitOnOutOfMemoryError");
 
     /** The images' environment for the JVM: two malloc arenas, so that freed native memory is reused. */
-    public static final java.util.Map<String, String> CONTAINER_ENVIRONMENT = java.util.Map.of("MALLOC_ARENA_MAX", "2");
+    public static final Map<String, String> CONTAINER_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     /** What Helidon logs once it listens; with {@code server.port=0} the port is the kernel's choice. */
     private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
