@@ -49,7 +49,7 @@ bench: $(BUILT) ## benchmarks against the broker's and the database's own limits
 
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
-	for svc in $(SERVICES); do docker build --pull -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services/$$svc || exit 1; done
+	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
 
 clean: ## remove build output (not .local: keys, logs and pids stay)
 	$(MVN) -q clean

@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -221,7 +222,7 @@ public final class Bench {
         Map<String, Object> single;
         console.phase("starting a persister with batch-size 1", 0);
         try (ServiceProcess one = env.start("persister", singleConfig, List.of())) {
-            one.awaitReady(Duration.ofSeconds(120));
+            one.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10));
             single = batching.measure("batch-1", one, options.batchRecords(), Math.min(500, options.batchRecords() / 3), batchLimit);
         }
         single.put("config", singleConfig);
@@ -236,7 +237,7 @@ public final class Bench {
         ServiceProcess smallWeb = env.start("web", Map.of("datapipe.db.url", env.jdbcUrl(smallDatabase),
                                                           "datapipe.db.migrate", "true"), List.of());
         services.put("web-small", smallWeb);
-        smallWeb.awaitReady(Duration.ofSeconds(120));
+        smallWeb.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10));
         ReadBench.Table small = new ReadBench.Table(label(options.rowsSmall()), smallDatabase, smallWeb);
         ReadBench.Table large = new ReadBench.Table(label(options.rowsLarge()), env.database, web);
         Map<String, Object> seeding = new LinkedHashMap<>();
@@ -319,7 +320,7 @@ public final class Bench {
 
     private static void ready(ServiceProcess service, Map<String, Object> startup, Console console)
             throws InterruptedException {
-        startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120)));
+        startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10)));
         console.line("  " + service.name() + " ready in " + startup.get(service.name()) + " ms (pid " + service.pid() + ")");
     }
 

@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -268,8 +269,8 @@ final class BenchEnv implements AutoCloseable {
     ServiceProcess start(String service, Map<String, String> extra, List<String> extraJvmOptions) throws IOException {
         List<String> jvm = new ArrayList<>(options.serviceJvmOptions());
         jvm.addAll(extraJvmOptions);
-        return ServiceProcess.start(options.servicesDir(), service, jvm, serviceConfig(service, extra),
-                                    options.out().resolve("logs"));
+        return ServiceProcess.launch(service).repository(options.servicesDir().getParent()).jvmOptions(jvm)
+                .config(serviceConfig(service, extra)).logs(options.out().resolve("logs")).start();
     }
 
     // ---- HTTP

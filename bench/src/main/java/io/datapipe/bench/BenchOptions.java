@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.datapipe.testsupport.ServiceProcesses;
 
 /**
  * What one run measures and for how long. Every figure has a default fit for a full run on a 2-core
@@ -66,8 +65,8 @@ record BenchOptions(int seconds,
     /** A run at least this long measures at the full table sizes (1 M and 10 M rows). */
     static final int FULL_RUN_SECONDS = 20;
 
-    /** The deployed containers' JVM flags ({@link ServiceProcesses#CONTAINER_JVM_OPTIONS}). */
-    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = ServiceProcesses.CONTAINER_JVM_OPTIONS;
+    /** The deployed containers' JVM flags (services/launch.sh). */
+    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of(); // services/launch.sh sets the images' flags
 
     static final String USAGE = """
             usage: java -jar bench/target/datapipe-bench.jar [options]

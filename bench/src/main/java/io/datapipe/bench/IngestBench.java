@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -173,7 +174,7 @@ final class IngestBench {
         Thread rssSampler = Thread.ofPlatform().daemon().name("bench-rss").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 for (ServiceProcess service : services) {
-                    maxRss.merge(service.name(), service.rssMb(), Math::max);
+                    maxRss.merge(service.name(), service.residentMiB(), Math::max);
                 }
                 try {
                     Thread.sleep(500);

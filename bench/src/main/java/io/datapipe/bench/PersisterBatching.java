@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -76,13 +77,13 @@ final class PersisterBatching {
             drain(user + "-warm-up", before, warmUp, Duration.ofSeconds(120));
         }
         console.phase("persister " + label + ": frozen while " + records + " records are pre-loaded", 0);
-        persister.suspend();
+        signal(persister, "STOP");
         long before;
         try {
             preload(records, user);
             before = storedRows(user);
         } finally {
-            persister.resume();
+            signal(persister, "CONT");
         }
         console.phase("persister " + label + ": draining " + records + " records", (int) timeLimit.toSeconds());
         Map<String, Object> result = new LinkedHashMap<>(drain(user, before, records, timeLimit));
@@ -169,6 +170,14 @@ final class PersisterBatching {
                 rows.next();
                 return rows.getLong(1);
             }
+        }
+    }
+
+    /** SIGSTOP freezes the process (it holds its connections but does nothing), SIGCONT lets it go on. */
+    private static void signal(ServiceProcess process, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ final class StartupBench {
                 }
                 console.phase("start-up " + service + ": training " + variant.name(), 0);
                 try (ServiceProcess training = env.start(service, Map.of(), variant.training())) {
-                    training.awaitReady(Duration.ofSeconds(120));
+                    training.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10));
                     // Let the post-ready work load its classes too (first requests, metrics).
                     Thread.sleep(1_000);
                 } catch (RuntimeException e) {
@@ -77,9 +78,9 @@ final class StartupBench {
                     }
                     console.phase("start-up " + service + ": " + variant.name() + ", round " + round + " of " + samples, 0);
                     try (ServiceProcess process = env.start(service, Map.of(), variant.flags())) {
-                        millis.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(process.awaitReady(Duration.ofSeconds(120)));
+                        millis.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(process.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10)));
                         Thread.sleep(500);
-                        rss.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(IngestBench.round(process.rssMb(), 1));
+                        rss.computeIfAbsent(variant.name(), v -> new ArrayList<>()).add(IngestBench.round(process.residentMiB(), 1));
                     } catch (RuntimeException e) {
                         failed.put(variant.name(), String.valueOf(e.getMessage()));
                     }

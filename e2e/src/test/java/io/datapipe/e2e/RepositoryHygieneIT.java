@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 /** No secret is committed: no private keys (PEM or JWK), no AWS access keys, no local dev keys. */
 class RepositoryHygieneIT {
 
-    private static final Path REPO = Path.of(System.getProperty("datapipe.services.dir", "../services")).getParent();
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile("-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
             // A JWK with a private exponent.

@@ -7,34 +7,32 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
-/** The three images follow the build layout contract and the image rules. */
+/** The one Dockerfile (every service's image) and the launcher it runs follow the image rules. */
 class DockerfileTest {
 
-    static String dockerfile(String service) {
-        return Yaml.read(Repo.ROOT.resolve("services").resolve(service).resolve("Dockerfile"));
+    private static final Path SERVICES = Repo.ROOT.resolve("services");
+
+    static String dockerfile() {
+        return Yaml.read(SERVICES.resolve("Dockerfile"));
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"generator", "persister", "web"})
-    void followsTheImageRules(String service) {
-        assertThat(Dockerfiles.violations(dockerfile(service), service)).isEmpty();
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"generator", "persister", "web"})
-    void theContextHoldsOnlyWhatMavenBuilt(String service) {
-        Path ignore = Repo.ROOT.resolve("services").resolve(service).resolve(".dockerignore");
-        List<String> rules = Yaml.read(ignore).lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
-        assertThat(rules).containsExactly("*", "!target/datapipe-" + service + ".jar", "!target/libs/", "!target/otel/opentelemetry-javaagent.jar");
+    static String launcher() {
+        return Yaml.read(SERVICES.resolve(Dockerfiles.LAUNCHER));
     }
 
     @Test
-    void theThreeDifferOnlyInTheServiceName() {
-        String generator = dockerfile("generator").replace("generator", "SERVICE");
-        assertThat(dockerfile("persister").replace("persister", "SERVICE")).isEqualTo(generator);
-        assertThat(dockerfile("web").replace("web", "SERVICE")).isEqualTo(generator);
+    void followsTheImageRules() {
+        assertThat(Dockerfiles.violations(dockerfile())).isEmpty();
+        assertThat(Dockerfiles.launcherViolations(launcher())).isEmpty();
+    }
+
+    @Test
+    void theContextHoldsOnlyWhatMavenBuiltAndTheLauncher() {
+        List<String> rules = Yaml.read(SERVICES.resolve(".dockerignore")).lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(rules).containsExactly("*", "!launch.sh", "!*/target/datapipe-*.jar", "!*/target/libs/",
+                                          "!*/target/otel/opentelemetry-javaagent.jar");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -46,15 +44,27 @@ class DockerfileTest {
             "UID 0                      | USER 10001:10001 | USER 0    | numeric, non-root UID",
             "health check               | EXPOSE 8080 | HEALTHCHECK CMD curl -f http://localhost:8080/health/live | HEALTHCHECK",
             "no agent                   | -javaagent:/opt/otel/opentelemetry-javaagent.jar | -Dx=y | lacks -javaagent",
-            "no OOM exit                | -XX:+ExitOnOutOfMemoryError | -XX:+HeapDumpOnOutOfMemoryError | lacks -XX:+ExitOnOutOfMemoryError",
-            "heap of 75 %               | -XX:MaxRAMPercentage=40.0 | -XX:MaxRAMPercentage=75.0 | the rest of the process does not fit the memory limit",
-            "source copied in           | COPY target/datapipe-web.jar /app/datapipe-web.jar | COPY src/ /app/src/ | the image takes only what Maven built",
-            "shell-form entrypoint      | ENTRYPOINT [\"java\", \"-jar\", \"/app/datapipe-web.jar\"] | ENTRYPOINT java -jar /app/datapipe-web.jar | ENTRYPOINT must be exec form",
+            "source copied in           | COPY ${SERVICE}/target/datapipe-${SERVICE}.jar /app/service.jar | COPY src/ /app/src/ | the image takes only what Maven built",
+            "no launcher                | COPY launch.sh /app/launch.sh | COPY ${SERVICE}/target/libs/ /app/x/ | launch.sh is not copied",
+            "shell-form entrypoint      | ENTRYPOINT [\"/app/launch.sh\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT /app/launch.sh -jar /app/service.jar | ENTRYPOINT must be exec form",
+            "java without the flags     | ENTRYPOINT [\"/app/launch.sh\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT [\"java\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT must be exec form /app/launch.sh",
             "package install at runtime | EXPOSE 8080 | RUN apt-get update | RUN in the runtime stage",
     })
     void aBrokenDockerfileIsRejected(String description, String from, String to, String expected) {
-        String broken = dockerfile("web").replace(from.strip(), to.strip());
-        assertThat(broken).as(description).isNotEqualTo(dockerfile("web"));
-        assertThat(Dockerfiles.violations(broken, "web")).anySatisfy(v -> assertThat(v).contains(expected.strip()));
+        String broken = dockerfile().replace(from.strip(), to.strip());
+        assertThat(broken).as(description).isNotEqualTo(dockerfile());
+        assertThat(Dockerfiles.violations(broken)).anySatisfy(v -> assertThat(v).contains(expected.strip()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "no OOM exit    | -XX:+ExitOnOutOfMemoryError | -XX:+HeapDumpOnOutOfMemoryError | lacks -XX:+ExitOnOutOfMemoryError",
+            "heap of 75 %   | -XX:MaxRAMPercentage=40.0 | -XX:MaxRAMPercentage=75.0 | the rest of the process does not fit the memory limit",
+            "java as child  | exec \"${JAVA_HOME | \"${JAVA_HOME | does not exec java",
+    })
+    void aBrokenLauncherIsRejected(String description, String from, String to, String expected) {
+        String broken = launcher().replace(from.strip(), to.strip());
+        assertThat(broken).as(description).isNotEqualTo(launcher());
+        assertThat(Dockerfiles.launcherViolations(broken)).anySatisfy(v -> assertThat(v).contains(expected.strip()));
     }
 }
