@@ -14,7 +14,7 @@ import io.helidon.faulttolerance.Retry;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
@@ -31,11 +31,11 @@ import static java.lang.System.Logger.Level.WARNING;
  * bad data.
  */
 @ApplicationScoped
-public class RecordStore {
+public class BatchWriter {
 
-    private static final System.Logger LOGGER = System.getLogger(RecordStore.class.getName());
+    private static final System.Logger LOGGER = System.getLogger(BatchWriter.class.getName());
 
-    private final RecordWriter writer;
+    private final BatchInsert insert;
     private final DatabaseProbe database;
     private final PersisterMetrics metrics;
     private final Retry retry;
@@ -57,16 +57,15 @@ public class RecordStore {
     }
 
     @Inject
-    RecordStore(RecordWriter writer,
+    BatchWriter(BatchInsert insert,
                 DatabaseProbe database,
                 PersisterMetrics metrics,
-                @ConfigProperty(name = "datapipe.persister.retry-initial-delay-ms", defaultValue = "200") long initialDelayMs,
-                @ConfigProperty(name = "datapipe.persister.retry-max-delay-ms", defaultValue = "10000") long maxDelayMs) {
-        this.writer = writer;
+                @ConfigProperties PersisterConfig config) {
+        this.insert = insert;
         this.database = database;
         this.metrics = metrics;
         this.retry = Retry.builder()
-                .retryPolicy(new CappedBackoff(initialDelayMs, maxDelayMs))
+                .retryPolicy(new CappedBackoff(config.retryInitialDelay().toMillis(), config.retryMaxDelay().toMillis()))
                 // No overall deadline: an outage lasts as long as it lasts, and the messages wait in the broker.
                 .overallTimeout(Duration.ofDays(3650))
                 .applyOn(java.util.Set.of(StoreFailure.Retryable.class))
@@ -103,7 +102,7 @@ public class RecordStore {
             retry.invoke(() -> {
                 long started = System.nanoTime();
                 try {
-                    inserted.set(writer.insert(records));
+                    inserted.set(insert.insert(records));
                     metrics.written(Duration.ofNanos(System.nanoTime() - started));
                     if (attempts.get() > 0) {
                         LOGGER.log(INFO, () -> "database available again; batch of " + records.size() + " stored after "

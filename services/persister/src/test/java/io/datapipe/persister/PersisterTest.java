@@ -44,7 +44,7 @@ import static org.awaitility.Awaitility.await;
 /** The persister in process, against a real broker and a real database of its own. */
 @HelidonTest
 @Configuration(useExisting = true)
-class RecordConsumerTest {
+class PersisterTest {
 
     private static final TestRabbitMq BROKER = TestRabbitMq.get();
     private static final RecordCodec CODEC = RecordCodec.standard();

@@ -16,7 +16,7 @@ import jakarta.transaction.Transactional;
  * skipping ids already stored, so a redelivered record is never stored twice.
  */
 @ApplicationScoped
-public class RecordWriter {
+public class BatchInsert {
 
     private final RecordCodec codec = RecordCodec.standard();
 
