@@ -16,7 +16,7 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.messaging.rabbitmq.DeadLetterException;
-import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMessage;
+import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMetadata;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -220,7 +220,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     }
 
     private static Context traceContext(Message<byte[]> message) {
-        return message instanceof IncomingRabbitMqMessage incoming ? incoming.traceContext() : Context.current();
+        return IncomingRabbitMqMetadata.of(message).map(IncomingRabbitMqMetadata::traceContext).orElseGet(Context::current);
     }
 
     @Override

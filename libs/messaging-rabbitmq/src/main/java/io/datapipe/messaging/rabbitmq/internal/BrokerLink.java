@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -13,6 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+
+import io.datapipe.messaging.rabbitmq.ChannelState;
+import io.datapipe.messaging.rabbitmq.ChannelStatus;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -39,9 +42,9 @@ import static java.lang.System.Logger.Level.WARNING;
  * {@link #channelLock} after checking the generation, so an acknowledgement can never reach a
  * channel that did not deliver the message.
  */
-abstract class Endpoint {
+abstract class BrokerLink {
 
-    private static final System.Logger LOGGER = System.getLogger(Endpoint.class.getName());
+    private static final System.Logger LOGGER = System.getLogger(BrokerLink.class.getName());
 
     /** Work on the current channel that may fail with an I/O error. */
     @FunctionalInterface
@@ -65,7 +68,7 @@ abstract class Endpoint {
     private volatile String lastError;
     private volatile boolean closed;
 
-    Endpoint(String channelName, ConnectionSettings connectionSettings, TopologySettings topology,
+    BrokerLink(String channelName, ConnectionSettings connectionSettings, TopologySettings topology,
              ScheduledExecutorService scheduler, ChannelMetrics metrics) {
         this.channelName = channelName;
         this.connectionSettings = connectionSettings;

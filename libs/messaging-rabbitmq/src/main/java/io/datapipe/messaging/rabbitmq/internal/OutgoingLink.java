@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +16,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+
+import io.datapipe.messaging.rabbitmq.ConnectorAttribute;
+import io.datapipe.messaging.rabbitmq.OutgoingRabbitMqMessage;
+import io.datapipe.messaging.rabbitmq.RabbitMqPublishException;
 
 import com.rabbitmq.client.AMQP;
 import io.opentelemetry.context.Context;
@@ -48,9 +52,9 @@ import static java.lang.System.Logger.Level.WARNING;
  * {@code mandatory} (default {@code true}), {@code persistent} (default {@code true}),
  * {@code content-type} (default {@code application/octet-stream}).
  */
-final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> {
+final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
 
-    private static final System.Logger LOGGER = System.getLogger(OutgoingEndpoint.class.getName());
+    private static final System.Logger LOGGER = System.getLogger(OutgoingLink.class.getName());
 
     private final String exchange;
     private final String routingKey;
@@ -79,15 +83,15 @@ final class OutgoingEndpoint extends Endpoint implements Subscriber<Message<?>> 
         }
     }
 
-    OutgoingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
+    OutgoingLink(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
         super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler, metrics);
         this.exchange = topology.exchange().orElse("");
         this.routingKey = topology.routingKey().orElse("");
-        this.confirmTimeout = Duration.ofMillis(config.getOptionalValue("confirm-timeout-ms", Integer.class).orElse(5_000));
-        this.maxInFlight = config.getOptionalValue("max-in-flight", Integer.class).orElse(1_024);
-        this.mandatory = config.getOptionalValue("mandatory", Boolean.class).orElse(true);
-        this.deliveryMode = config.getOptionalValue("persistent", Boolean.class).orElse(true) ? 2 : 1;
-        this.defaultContentType = config.getOptionalValue("content-type", String.class).orElse("application/octet-stream");
+        this.confirmTimeout = Duration.ofMillis(ConnectorAttribute.CONFIRM_TIMEOUT_MS.<Integer>require(config));
+        this.maxInFlight = ConnectorAttribute.MAX_IN_FLIGHT.<Integer>require(config);
+        this.mandatory = ConnectorAttribute.MANDATORY.<Boolean>require(config);
+        this.deliveryMode = ConnectorAttribute.PERSISTENT.<Boolean>require(config) ? 2 : 1;
+        this.defaultContentType = ConnectorAttribute.CONTENT_TYPE.<String>require(config);
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("max-in-flight of channel " + channelName + " must be positive");
         }

@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -11,6 +11,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+
+import io.datapipe.messaging.rabbitmq.ConnectorAttribute;
+import io.datapipe.messaging.rabbitmq.DeadLetterQueue;
 
 import io.helidon.common.reactive.BufferedEmittingPublisher;
 
@@ -37,9 +40,9 @@ import static java.lang.System.Logger.Level.WARNING;
  * <p>Settings: {@code prefetch} (default 256), {@code requeue-on-nack} (default {@code true}),
  * {@code drain-timeout-ms} (default 10000).
  */
-final class IncomingEndpoint extends Endpoint {
+final class IncomingLink extends BrokerLink {
 
-    private static final System.Logger LOGGER = System.getLogger(IncomingEndpoint.class.getName());
+    private static final System.Logger LOGGER = System.getLogger(IncomingLink.class.getName());
 
     private final String queue;
     private final int prefetch;
@@ -58,15 +61,15 @@ final class IncomingEndpoint extends Endpoint {
     private volatile String consumerTag;
     private volatile boolean stopping;
 
-    IncomingEndpoint(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
+    IncomingLink(String channelName, Config config, ScheduledExecutorService scheduler, ChannelMetrics metrics) {
         super(channelName, ConnectionSettings.from(config, channelName), TopologySettings.from(config), scheduler, metrics);
         this.queue = topology.queue().orElseThrow(
                 () -> new IllegalArgumentException("incoming channel " + channelName + " needs a 'queue'"));
-        this.prefetch = config.getOptionalValue("prefetch", Integer.class).orElse(256);
+        this.prefetch = ConnectorAttribute.PREFETCH.<Integer>require(config);
         this.failures = FailurePolicy.from(config, queue, topology, connectionSettings.connectionName());
         this.republisher = new Republisher(this::connection,
-                                           Duration.ofMillis(config.getOptionalValue("confirm-timeout-ms", Integer.class).orElse(5_000)));
-        this.drainTimeout = Duration.ofMillis(config.getOptionalValue("drain-timeout-ms", Integer.class).orElse(10_000));
+                                           Duration.ofMillis(ConnectorAttribute.CONFIRM_TIMEOUT_MS.<Integer>require(config)));
+        this.drainTimeout = Duration.ofMillis(ConnectorAttribute.DRAIN_TIMEOUT_MS.<Integer>require(config));
         if (prefetch <= 0 || prefetch > 65_535) {
             throw new IllegalArgumentException("prefetch of channel " + channelName + " must be 1..65535");
         }
@@ -76,7 +79,7 @@ final class IncomingEndpoint extends Endpoint {
         topology.deadLetterQueue().ifPresent(watched::add);
         watched.addAll(failures.retryQueues());
         this.queueStats = new QueueStats(watched, this::connection, metrics);
-        long statsInterval = config.getOptionalValue("queue-stats-interval-ms", Long.class).orElse(15_000L);
+        long statsInterval = ConnectorAttribute.QUEUE_STATS_INTERVAL_MS.<Long>require(config);
         if (statsInterval > 0) {
             scheduler.scheduleWithFixedDelay(() -> Untraced.run(queueStats::refresh), 0, statsInterval, TimeUnit.MILLISECONDS);
         }
@@ -89,7 +92,7 @@ final class IncomingEndpoint extends Endpoint {
 
     /** @return operations on this channel's dead-letter queue, when it has one */
     java.util.Optional<DeadLetterQueue> deadLetterQueue() {
-        return topology.deadLetterQueue().map(dlq -> new DeadLetterQueue(dlq, queue, this::connection));
+        return topology.deadLetterQueue().map(dlq -> new BrokerDeadLetterQueue(dlq, queue, this::connection));
     }
 
     Publisher<IncomingRabbitMqMessage> publisher() {

@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.util.HashMap;

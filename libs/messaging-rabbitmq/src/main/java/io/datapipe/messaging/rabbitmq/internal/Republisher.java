@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -74,7 +74,7 @@ final class Republisher {
 
     private void closeChannel() {
         if (channel != null) {
-            Endpoint.closeQuietly(channel);
+            BrokerLink.closeQuietly(channel);
             channel = null;
         }
     }

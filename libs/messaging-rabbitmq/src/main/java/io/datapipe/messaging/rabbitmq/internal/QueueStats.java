@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.util.List;
@@ -62,7 +62,7 @@ final class QueueStats {
 
     synchronized void close() {
         if (channel != null) {
-            Endpoint.closeQuietly(channel);
+            BrokerLink.closeQuietly(channel);
             channel = null;
         }
     }

@@ -1,4 +1,4 @@
-package io.datapipe.messaging.rabbitmq;
+package io.datapipe.messaging.rabbitmq.internal;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -7,6 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import io.datapipe.messaging.rabbitmq.ConnectorAttribute;
+import io.datapipe.messaging.rabbitmq.DeadLetterException;
+import io.datapipe.messaging.rabbitmq.FailureHeaders;
+import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMetadata;
 
 import com.rabbitmq.client.AMQP;
 import org.eclipse.microprofile.config.Config;
@@ -31,6 +36,10 @@ import org.eclipse.microprofile.config.Config;
  * reject does).
  */
 final class FailurePolicy {
+
+    /** The longest failure message kept in {@link FailureHeaders#FAILURE_MESSAGE}. */
+    static final int MAX_FAILURE_MESSAGE_LENGTH = 1_000;
+
 
     /** What to do with the original message once the failure is handled. */
     enum Settlement {
@@ -82,11 +91,11 @@ final class FailurePolicy {
     }
 
     static FailurePolicy from(Config config, String queue, TopologySettings topology, String consumer) {
-        String strategy = config.getOptionalValue("failure-strategy", String.class).orElse("requeue");
+        String strategy = ConnectorAttribute.FAILURE_STRATEGY.<String>require(config);
         if (!strategy.equals("requeue") && !strategy.equals("retry-queues")) {
             throw new IllegalArgumentException("failure-strategy must be requeue or retry-queues, not " + strategy);
         }
-        List<Long> delays = Arrays.stream(config.getOptionalValue("retry-delays-ms", String.class).orElse("1000,5000,30000")
+        List<Long> delays = Arrays.stream(ConnectorAttribute.RETRY_DELAYS_MS.<String>require(config)
                                                   .split(","))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
@@ -96,7 +105,7 @@ final class FailurePolicy {
             throw new IllegalArgumentException("retry-delays-ms must be positive");
         }
         return new FailurePolicy(queue, topology.deadLetterExchange(), strategy.equals("retry-queues"), delays,
-                                 config.getOptionalValue("retry-exchange", String.class).orElse(queue + ".retry"),
+                                 ConnectorAttribute.RETRY_EXCHANGE.<String>read(config).orElse(queue + ".retry"),
                                  consumer);
     }
 
@@ -126,7 +135,7 @@ final class FailurePolicy {
      * @throws IOException when the copy could not be placed; the original must then be requeued
      */
     Outcome handle(IncomingRabbitMqMessage message, Throwable reason, Republisher republisher) throws IOException {
-        boolean hopeless = DeadLetterException.isCause(reason);
+        boolean hopeless = deadLetterRequested(reason);
         if (!hopeless && !retryQueues) {
             return Outcome.REQUEUE;
         }
@@ -156,31 +165,44 @@ final class FailurePolicy {
     }
 
     private static int retries(IncomingRabbitMqMessage message) {
-        Object value = message.headers().get(FailureHeaders.RETRY_COUNT);
+        Object value = message.metadata().headers().get(FailureHeaders.RETRY_COUNT);
         return value instanceof Number number ? number.intValue() : 0;
     }
 
     private Map<String, Object> failureHeaders(IncomingRabbitMqMessage message, Throwable reason) {
-        Map<String, Object> headers = new HashMap<>(message.headers());
+        Map<String, Object> headers = new HashMap<>(message.metadata().headers());
         // Broker-managed headers describe the previous delivery, not the copy.
-        headers.remove(IncomingRabbitMqMessage.DELIVERY_COUNT_HEADER);
-        headers.putIfAbsent(FailureHeaders.ORIGINAL_EXCHANGE, message.envelope().getExchange());
-        headers.putIfAbsent(FailureHeaders.ORIGINAL_ROUTING_KEY, message.routingKey());
+        headers.remove(IncomingRabbitMqMetadata.DELIVERY_COUNT_HEADER);
+        headers.putIfAbsent(FailureHeaders.ORIGINAL_EXCHANGE, message.metadata().envelope().getExchange());
+        headers.putIfAbsent(FailureHeaders.ORIGINAL_ROUTING_KEY, message.metadata().routingKey());
         headers.put(FailureHeaders.ORIGINAL_QUEUE, queue);
         Throwable cause = reason instanceof DeadLetterException && reason.getCause() != null ? reason.getCause() : reason;
         headers.put(FailureHeaders.FAILURE_CLASS, cause.getClass().getName());
         String text = String.valueOf(reason.getMessage());
         headers.put(FailureHeaders.FAILURE_MESSAGE,
-                    text.length() > FailureHeaders.MAX_MESSAGE_LENGTH ? text.substring(0, FailureHeaders.MAX_MESSAGE_LENGTH) : text);
+                    text.length() > MAX_FAILURE_MESSAGE_LENGTH ? text.substring(0, MAX_FAILURE_MESSAGE_LENGTH) : text);
         headers.put(FailureHeaders.FAILED_AT, Instant.now().toString());
         headers.put("x-failed-by", consumer);
         return headers;
     }
 
     private static AMQP.BasicProperties copy(IncomingRabbitMqMessage message, Map<String, Object> headers) {
-        return message.properties().builder()
+        return message.metadata().properties().builder()
                 .deliveryMode(2)
                 .headers(headers)
                 .build();
+    }
+
+    /** Whether a nack reason is, or was caused by, a {@link DeadLetterException}: retrying cannot help. */
+    static boolean deadLetterRequested(Throwable reason) {
+        for (Throwable t = reason; t != null; t = t.getCause()) {
+            if (t instanceof DeadLetterException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 }
