@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token lint test bench images clean
+.PHONY: help build up down token lint test bench images chart clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -53,6 +53,9 @@ bench: $(BUILT) ## benchmarks against the broker's and the database's own limits
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
 	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
+
+chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (before helm install or package)
+	@scripts/chart-files.sh
 
 clean: ## remove build output (not .local: keys, logs and pids stay)
 	$(MVN) -q clean
