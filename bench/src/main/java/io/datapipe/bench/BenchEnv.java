@@ -266,11 +266,10 @@ final class BenchEnv implements AutoCloseable {
         return config;
     }
 
-    ServiceProcess start(String service, Map<String, String> extra, List<String> extraJvmOptions) throws IOException {
-        List<String> jvm = new ArrayList<>(options.serviceJvmOptions());
-        jvm.addAll(extraJvmOptions);
-        return ServiceProcess.launch(service).repository(options.servicesDir().getParent()).jvmOptions(jvm)
-                .config(serviceConfig(service, extra)).logs(options.out().resolve("logs")).start();
+    /** Starts a service as the pods run it (services/launch.sh), configured for this run; {@code extra} overrides. */
+    ServiceProcess start(String service, Map<String, String> extra) throws IOException {
+        return ServiceProcess.launch(service).repository(options.repo()).config(serviceConfig(service, extra))
+                .logs(options.out().resolve("logs")).start();
     }
 
     // ---- HTTP
