@@ -131,7 +131,10 @@ public final class ServiceProcess implements AutoCloseable {
             return this;
         }
 
-        /** @param logs the directory of the output, {@code <name>-<n>.log} (default {@code target/service-logs}) */
+        /**
+         * @param logs the directory of the output, {@code <name>-<n>.log}, and of the command line that started it,
+         *             {@code <name>-<n>.command} (default {@code target/service-logs})
+         */
         public Launch logs(Path logs) {
             this.logs = logs;
             return this;
@@ -173,7 +176,9 @@ public final class ServiceProcess implements AutoCloseable {
             config.forEach((key, value) -> command.add("-D" + key + "=" + value));
             command.add("-jar");
             command.add(jar.toAbsolutePath().toString());
-            Files.writeString(log, String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8);
+            // The command beside the log, not in it: the log holds only the service's own (JSON) lines.
+            Files.writeString(logs.resolve(name + "-" + start + ".command"), String.join(" ", command) + System.lineSeparator(),
+                              StandardCharsets.UTF_8);
             ProcessBuilder builder = new ProcessBuilder(command).directory(jar.getParent().toFile());
             // The services run on the harness's JDK.
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -291,9 +296,12 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s; see " + log);
     }
 
-    /** Waits up to a minute until the service is ready, asking every 200 ms. */
+    /**
+     * Waits up to two minutes until the service is ready, asking every 200 ms: a start with the agent on a
+     * machine busy with other builds has taken over a minute.
+     */
     public void awaitReady() {
-        awaitReady(Duration.ofSeconds(60), Duration.ofMillis(200));
+        awaitReady(Duration.ofSeconds(120), Duration.ofMillis(200));
     }
 
     /**
