@@ -183,7 +183,7 @@ public final class ServiceProcess implements AutoCloseable {
             // The services run on the harness's JDK.
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().putAll(environment);
-            builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.redirectOutput(ProcessBuilder.Redirect.to(log.toFile())); // a fresh file: a log of an earlier run names another port
             if (agent) {
                 builder.redirectError(agentLog.toFile());
             } else {
