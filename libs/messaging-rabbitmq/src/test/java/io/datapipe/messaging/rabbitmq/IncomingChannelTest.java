@@ -198,7 +198,8 @@ class IncomingChannelTest {
         channels.stop();
 
         // Closing returned what was held (the second) and the redelivered first; the acknowledged two are gone.
-        assertThat(broker.messageCount(topology.queue())).isEqualTo(2);
+        // The broker requeues them once it has processed the close, a moment after stop() returns.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(broker.messageCount(topology.queue())).isEqualTo(2));
     }
 
     @Test
@@ -236,8 +237,9 @@ class IncomingChannelTest {
         stopper.join(10_000);
 
         assertThat(stopper.isAlive()).isFalse();
-        // The acknowledged message is gone; the one never handed out went back to the queue.
-        assertThat(broker.messageCount(topology.queue())).isEqualTo(1);
+        // The acknowledged message is gone; the one never handed out goes back to the queue once the broker
+        // has processed the close.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(broker.messageCount(topology.queue())).isEqualTo(1));
     }
 
     private void publish(int count) throws IOException, TimeoutException, InterruptedException {
