@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token test bench images clean
+.PHONY: help build up down token lint test bench images chart clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -37,7 +37,10 @@ down: ## stop the services make up started
 token: $(BUILT) ## print a dev token: make token SUB=alice ROLES=data.read,data.write [TTL=3600]
 	@scripts/token.sh
 
-test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
+lint: ## checks of the tree itself: no committed secret (scripts/secret-scan.sh)
+	@scripts/secret-scan.sh
+
+test: lint ## run every test: the lint, unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
 	PROMTOOL="$$(scripts/promtool.sh)" $(MVN) verify
 
@@ -49,7 +52,10 @@ bench: $(BUILT) ## benchmarks against the broker's and the database's own limits
 
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
-	for svc in $(SERVICES); do docker build --pull -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services/$$svc || exit 1; done
+	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
+
+chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (before helm install or package)
+	@scripts/chart-files.sh
 
 clean: ## remove build output (not .local: keys, logs and pids stay)
 	$(MVN) -q clean

@@ -33,3 +33,8 @@ wait_for() {
 }
 
 say() { printf '%s\n' "$*" >&2; }
+
+# The memory limit, in MiB, of a service's container in its base Deployment (k8s/base/<service>/deployment.yaml).
+pod_memory_limit_mib() {
+    sed -n '/limits:/,/memory:/s/^ *memory: *\([0-9]*\)Mi$/\1/p' "k8s/base/$1/deployment.yaml" | head -1
+}

@@ -93,11 +93,13 @@ start_service() {
         export OTEL_LOGS_EXPORTER=${OTEL_LOGS_EXPORTER:-none}
     fi
     say "starting $service on :$(port_of "$service") (log: $LOCAL/logs/$service.log)"
-    # A class-data sharing archive per service, made by the first run: later starts are faster.
+    # The pods' JVM flags (services/launch.sh) for the pod's memory limit; a class-data sharing archive
+    # per service, made by the first run: later starts are faster.
     mkdir -p "$LOCAL/cds"
     DATAPIPE_WEB_CURSOR_SECRET=$(cat "$LOCAL/cursor-secret") \
-        nohup "$JAVA_HOME/bin/java" "${agent[@]}" -XX:+AutoCreateSharedArchive \
-        -XX:SharedArchiveFile="$LOCAL/cds/$service.jsa" -jar "services/$service/target/datapipe-$service.jar" \
+        nohup services/launch.sh -XX:MaxRAM="$(pod_memory_limit_mib "$service")m" "${agent[@]}" \
+        -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$LOCAL/cds/$service.jsa" \
+        -jar "services/$service/target/datapipe-$service.jar" \
         >"$LOCAL/logs/$service.log" 2>&1 &
     echo $! > "$LOCAL/run/$service.pid"
 }

@@ -1,7 +1,9 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordIds;
+import io.datapipe.contract.RecordMessage;
 
 /**
  * The benchmark harness ({@code make bench}): every figure of the pipeline next to a baseline measured in
@@ -31,11 +37,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  *     one from process start to ready;</li>
  *     <li>measures the broker's own limit (RabbitMQ PerfTest) and the database's own limit (plain JDBC) for
  *     the pipeline's messages and rows;</li>
- *     <li>ingest: the maximum sustained {@code POST /data} rate, then latency at 70 % of it (with JFR
- *     profiles of the services, their CPU use and resident memory);</li>
- *     <li>the persister with batching against one record per transaction;</li>
- *     <li>read: {@code GET /data} first and deep pages at two table sizes;</li>
- *     <li>start-up with other JVM flags (AppCDS, C1 only, AOT cache);</li>
+ *     <li>ingest: the maximum sustained {@code POST /data} rate, then latency at 70 % and 25 % of it (with
+ *     JFR profiles of the services over the 70 % run, their CPU use and resident memory);</li>
+ *     <li>read: {@code GET /data} first and deep pages at two table sizes.</li>
  * </ol>
  * and writes {@code <out>/report.json} (by default {@code bench/target/bench/report.json}).
  */
@@ -104,7 +108,7 @@ public final class Bench {
             } catch (IllegalStateException e) {
                 // shutting down already
             }
-            report.put("load_average_after", Procfs.loadAverage());
+            report.put("load_average_after", loadAverage());
             Path file = options.out().resolve("report.json");
             JSON.writeValue(file.toFile(), report);
             console.line("report: " + file);
@@ -115,34 +119,24 @@ public final class Bench {
     private static void measure(BenchOptions options, BenchEnv env, Console console, Map<String, Object> report)
             throws Exception {
         report.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        report.put("load_average_before", Procfs.loadAverage());
+        report.put("load_average_before", loadAverage());
         report.put("machine", machine());
         report.put("options", Map.of("seconds", options.seconds(), "step_seconds", options.stepSeconds(),
                                      "parallel_start", options.parallelStart(), "jfr", options.jfr(),
-                                     "users", options.users(), "service_jvm_options", options.serviceJvmOptions(),
-                                     "read_rate_per_s", options.readRate(), "batch_records", options.batchRecords()));
+                                     "users", options.users(), "read_rate_per_s", options.readRate()));
         console.line(String.format(Locale.ROOT, "datapipe bench: %d s windows, %d subjects, tables of %,d and %,d rows%s; run %s",
                                    options.seconds(), options.users(), options.rowsSmall(), options.rowsLarge(),
                                    options.rowsScaledDown() ? " (scaled down)" : "", env.runId));
-        console.line("load average before: " + java.util.Arrays.toString(Procfs.loadAverage()));
+        console.line("load average before: " + loadAverage());
 
         env.createDatabase();
-        Path jfrDir = options.jfr() ? options.out().resolve("jfr") : null;
 
         // Start-up, each service alone: the persister first, it migrates the schema.
-        // JFR records each service from its start (profile settings: a method sample every 10 ms) and writes
-        // the recording when it exits; only the latency run's window is read.
         Map<String, ServiceProcess> services = new LinkedHashMap<>();
         Map<String, Object> startup = new LinkedHashMap<>();
-        if (jfrDir != null) {
-            Files.createDirectories(jfrDir);
-        }
         for (String name : SERVICES) {
-            List<String> jfr = jfrDir == null ? List.of()
-                    : List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
-                                      + jfrDir.resolve(name + ".jfr"));
             console.phase("starting " + name + (options.parallelStart() ? " (all three at once)" : ""), 0);
-            services.put(name, env.start(name, Map.of(), jfr));
+            services.put(name, env.start(name, Map.of()));
             if (!options.parallelStart()) {
                 ready(services.get(name), startup, console);
             }
@@ -156,29 +150,19 @@ public final class Bench {
         report.put("versions", versions(env, options));
 
         // Baselines, with the services idle.
-        PersisterBatching batching = new PersisterBatching(env, console);
-        int messageBytes = batching.encodedRecord(123_456, BenchEnv.user(123)).length;
+        int messageBytes = RecordCodec.standard().encode(new RecordMessage(RecordIds.next(), BenchEnv.user(123),
+                (ObjectNode) JSON.readTree(BenchEnv.payload(123_456)), Instant.now())).length;
         console.phase("broker baseline: RabbitMQ PerfTest, " + messageBytes + "-byte persistent messages, quorum queue, confirms",
                       options.seconds());
-        Procfs.CpuMeter baselineCpu = new Procfs.CpuMeter()
-                .process("bench", ProcessHandle.current().pid())
-                .commandsContaining("rabbitmq", "beam.smp")
-                .commandsContaining("postgresql", "postgres")
-                .begin();
         Map<String, Object> broker = BrokerBaseline.measure(env, messageBytes, options.seconds(), line -> {
             if (line.contains(" time ")) {
                 console.line("  " + line.replaceFirst("^id: broker-limit, ", "").replaceAll(", min/median.*", ""));
             }
         });
-        broker.put("cores_used", baselineCpu.coresUsed());
         report.put("broker_baseline", broker);
         console.line("  broker limit: " + broker.get("limit_msgs_per_s") + " msg/s");
         console.phase("database baseline: JDBC multi-row inserts of 500 rows", options.seconds());
-        long dbTotal = options.seconds() * 20_000L;
-        baselineCpu.begin();
-        Map<String, Object> database = DatabaseBaseline.measure(env, 500, options.seconds(),
-                                                                rows -> console.progress(rows, dbTotal));
-        database.put("cores_used", baselineCpu.coresUsed());
+        Map<String, Object> database = DatabaseBaseline.measure(env, 500, options.seconds());
         report.put("db_baseline", database);
         console.line("  database limit: " + database.get("limit_rows_per_s") + " rows/s");
 
@@ -194,49 +178,30 @@ public final class Bench {
         services.values().forEach(service -> service.ensureAlive("the ingest search"));
         console.line(String.format("  maximum sustained: %.0f POST/s", max));
         double latencyRate = Math.max(1, 0.7 * (max > 0 ? max : options.startRate()));
-        Procfs.CpuMeter cpu = new Procfs.CpuMeter()
-                .process("bench", ProcessHandle.current().pid())
-                .process("generator", generator.pid())
-                .process("persister", persister.pid())
-                .process("web", web.pid())
-                .commandsContaining("rabbitmq", "beam.smp")
-                .commandsContaining("postgresql", "postgres");
-        Map<String, Object> latency = ingest.latencyRun("70 % of max", latencyRate, options.seconds(),
-                                                        List.copyOf(services.values()), cpu);
+        List<ServiceProcess> running = List.copyOf(services.values());
+        if (options.jfr()) {
+            JfrWindow.start(running);
+        }
+        Map<String, Object> latency = ingest.latencyRun("70 % of max", latencyRate, options.seconds(), running);
+        if (options.jfr()) {
+            Path jfrDir = Files.createDirectories(options.out().resolve("jfr"));
+            report.put("profiles", JfrWindow.stop(running, jfrDir));
+        }
         report.put("ingest_latency_run", latency);
         // The same at a quarter of the maximum: what the latency is when the two cores are not saturated.
         double lowRate = Math.max(1, 0.25 * (max > 0 ? max : options.startRate()));
-        Map<String, Object> low = ingest.latencyRun("25 % of max", lowRate, options.seconds(),
-                                                    List.copyOf(services.values()), cpu);
+        Map<String, Object> low = ingest.latencyRun("25 % of max", lowRate, options.seconds(), running);
         report.put("ingest_latency_run_25_percent", low);
         services.values().forEach(service -> service.ensureAlive("the ingest latency runs"));
-
-        // Persister batching, on a pre-loaded queue: the main persister (batch 500, warm), then one with batch 1.
-        Duration batchLimit = Duration.ofSeconds(Math.max(2, options.seconds()));
-        Map<String, Object> batch = batching.measure("batch-500", persister, options.batchRecords(), 0, batchLimit);
-        batch.put("config", Map.of("datapipe.persister.batch-size", "500", "datapipe.persister.prefetch", "1000"));
-        persister.close();
-        services.remove("persister");
-        Map<String, String> singleConfig = Map.of("datapipe.persister.batch-size", "1", "datapipe.persister.prefetch", "1000");
-        Map<String, Object> single;
-        console.phase("starting a persister with batch-size 1", 0);
-        try (ServiceProcess one = env.start("persister", singleConfig, List.of())) {
-            one.awaitReady(Duration.ofSeconds(120));
-            single = batching.measure("batch-1", one, options.batchRecords(), Math.min(500, options.batchRecords() / 3), batchLimit);
-        }
-        single.put("config", singleConfig);
-        report.put("persister_batching", Map.of("batch_500", batch, "batch_1", single,
-                                                "note", "both warm, same prefetch (1000), same pre-loaded queue: "
-                                                        + "only the records per transaction differ"));
 
         // Read: the large table in the bench database, the small one in a second database with its own web.
         ReadBench read = new ReadBench(env, console);
         String smallDatabase = env.createDatabase("small");
         console.phase("starting a second web for the small table (it migrates its database)", 0);
         ServiceProcess smallWeb = env.start("web", Map.of("datapipe.db.url", env.jdbcUrl(smallDatabase),
-                                                          "datapipe.db.migrate", "true"), List.of());
+                                                          "datapipe.db.migrate", "true"));
         services.put("web-small", smallWeb);
-        smallWeb.awaitReady(Duration.ofSeconds(120));
+        smallWeb.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10));
         ReadBench.Table small = new ReadBench.Table(label(options.rowsSmall()), smallDatabase, smallWeb);
         ReadBench.Table large = new ReadBench.Table(label(options.rowsLarge()), env.database, web);
         Map<String, Object> seeding = new LinkedHashMap<>();
@@ -260,28 +225,10 @@ public final class Bench {
         report.put("deep_page_rows_in", depth);
         report.put("deep_page_subjects", Map.of("small", small.deepCursors.size(), "large", large.deepCursors.size()));
 
-        // Stop the services and read the profiles.
         for (ServiceProcess service : List.copyOf(services.values())) {
             service.close();
         }
         services.clear();
-        if (jfrDir != null) {
-            @SuppressWarnings("unchecked")
-            List<String> window = (List<String>) latency.get("window");
-            report.put("profiles", Profiles.summarizeAll(jfrDir, Instant.parse(window.get(0)), Instant.parse(window.get(1)), 15));
-            // web again, over the GET measurements (its recording is of the large table's web).
-            @SuppressWarnings("unchecked")
-            List<String> readWindow = (List<String>) reads.get("window");
-            try {
-                report.put("profile_web_reads", Profiles.summarize(jfrDir.resolve("web.jfr"), Instant.parse(readWindow.get(0)),
-                                                                   Instant.parse(readWindow.get(1)), 15));
-            } catch (IOException e) {
-                report.put("profile_web_reads", Map.of("error", String.valueOf(e.getMessage())));
-            }
-        }
-        if (options.startupVariants()) {
-            report.put("startup_variants", new StartupBench(env, console).measure(List.of("generator", "persister", "web"), 3));
-        }
 
         // The headline figures.
         double brokerLimit = ((Number) broker.get("limit_msgs_per_s")).doubleValue();
@@ -310,8 +257,6 @@ public final class Bench {
             report.put("get_deep_page_p99_ms" + suffix, ReadBench.num(figures, "deep_page", "p99_ms"));
         }
         report.put("rss_mb", latency.get("rss_mb_max"));
-        report.put("persister_batch_records_per_s", batch.get("records_per_s"));
-        report.put("persister_single_records_per_s", single.get("records_per_s"));
         report.put("cores_used_in_latency_run", latency.get("cores_used"));
         report.put("targets", targets(report));
         printSummary(console, report);
@@ -319,7 +264,7 @@ public final class Bench {
 
     private static void ready(ServiceProcess service, Map<String, Object> startup, Console console)
             throws InterruptedException {
-        startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120)));
+        startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10)));
         console.line("  " + service.name() + " ready in " + startup.get(service.name()) + " ms (pid " + service.pid() + ")");
     }
 
@@ -405,8 +350,6 @@ public final class Bench {
                 + report.get("deep_page_rows_in") + " rows in"));
         rows.add(List.of("GET deep page p50 / p99", report.get("get_deep_page_p50_ms_10m") + " / "
                 + report.get("get_deep_page_p99_ms_10m") + " ms", report.get("rows_10m") + " rows"));
-        rows.add(List.of("persister batch 500 / batch 1", report.get("persister_batch_records_per_s") + " / "
-                + report.get("persister_single_records_per_s") + " records/s", "same pre-loaded queue"));
         rows.add(List.of("ready after start", String.valueOf(report.get("startup_ms")), "ms"));
         rows.add(List.of("resident under load", String.valueOf(report.get("rss_mb")), "MiB"));
         console.table(List.of("figure", "value", "baseline / conditions"), rows);
@@ -422,12 +365,17 @@ public final class Bench {
     private static Map<String, Object> machine() {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
-        machine.put("cpu", Procfs.cpuModel().orElse("unknown"));
-        machine.put("memory_mb", Procfs.memTotalMb());
+        machine.put("memory_mb", ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize() / (1024 * 1024));
         machine.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
-        machine.put("os", Procfs.osPrettyName().orElse(System.getProperty("os.name")) + ", kernel "
-                + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        machine.put("os", System.getProperty("os.name") + ", kernel " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
         return machine;
+    }
+
+    /** The system load average over the last minute, or -1 where the system does not say. */
+    private static double loadAverage() {
+        return IngestBench.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2);
     }
 
     private static Map<String, Object> versions(BenchEnv env, BenchOptions options) {
@@ -454,7 +402,7 @@ public final class Bench {
 
     /** The version of a library a packaged service runs with, from its file name in {@code target/libs}. */
     private static String libraryVersion(BenchOptions options, String service, String prefix) {
-        Path libs = options.servicesDir().resolve(service).resolve("target").resolve("libs");
+        Path libs = options.repo().resolve("services").resolve(service).resolve("target").resolve("libs");
         try (var files = Files.list(libs)) {
             Optional<String> version = files.map(path -> path.getFileName().toString())
                     .filter(name -> name.startsWith(prefix) && name.endsWith(".jar")

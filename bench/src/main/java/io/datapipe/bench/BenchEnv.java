@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -265,11 +266,10 @@ final class BenchEnv implements AutoCloseable {
         return config;
     }
 
-    ServiceProcess start(String service, Map<String, String> extra, List<String> extraJvmOptions) throws IOException {
-        List<String> jvm = new ArrayList<>(options.serviceJvmOptions());
-        jvm.addAll(extraJvmOptions);
-        return ServiceProcess.start(options.servicesDir(), service, jvm, serviceConfig(service, extra),
-                                    options.out().resolve("logs"));
+    /** Starts a service as the pods run it (services/launch.sh), configured for this run; {@code extra} overrides. */
+    ServiceProcess start(String service, Map<String, String> extra) throws IOException {
+        return ServiceProcess.launch(service).repository(options.repo()).config(serviceConfig(service, extra))
+                .logs(options.out().resolve("logs")).start();
     }
 
     // ---- HTTP

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.datapipe.testsupport.ServiceProcesses;
 
 /**
  * What one run measures and for how long. Every figure has a default fit for a full run on a 2-core
@@ -21,14 +20,11 @@ import io.datapipe.testsupport.ServiceProcesses;
  * @param startRate          first rate of the ingest search, requests/s
  * @param maxRate            highest rate the ingest search tries, requests/s
  * @param readRate           GET requests/s each table gets in the read measurements
- * @param batchRecords       records pre-loaded for each persister batching measurement
- * @param startupVariants    also start each service with other JVM flags (AppCDS, C1 only) and compare
  * @param parallelStart      start the three services at once (quicker; their start-up times then include contention)
  * @param jfr                profile the services with JFR during the 70 % run
  * @param keep               keep the bench database afterwards
  * @param repo               the repository root (holds {@code services/})
  * @param out                where the report, logs and recordings go
- * @param serviceJvmOptions  JVM options of every service process
  * @param dbHost             PostgreSQL host
  * @param dbPort             PostgreSQL port
  * @param dbUser             PostgreSQL user (needs CREATE DATABASE)
@@ -46,14 +42,11 @@ record BenchOptions(int seconds,
                     double startRate,
                     double maxRate,
                     double readRate,
-                    int batchRecords,
-                    boolean startupVariants,
                     boolean parallelStart,
                     boolean jfr,
                     boolean keep,
                     Path repo,
                     Path out,
-                    List<String> serviceJvmOptions,
                     String dbHost,
                     int dbPort,
                     String dbUser,
@@ -66,9 +59,7 @@ record BenchOptions(int seconds,
     /** A run at least this long measures at the full table sizes (1 M and 10 M rows). */
     static final int FULL_RUN_SECONDS = 20;
 
-    /** The deployed containers' JVM flags ({@link ServiceProcesses#CONTAINER_JVM_OPTIONS}). */
-    static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = ServiceProcesses.CONTAINER_JVM_OPTIONS;
-
+    /** The deployed containers' JVM flags (services/launch.sh). */
     static final String USAGE = """
             usage: java -jar bench/target/datapipe-bench.jar [options]
               --seconds N            length of each measurement window (default 30); below %d the read
@@ -79,16 +70,12 @@ record BenchOptions(int seconds,
               --start-rate R         first rate of the ingest search, POST/s (default 200)
               --max-rate R           highest rate tried (default 20000)
               --read-rate R          GET/s each table gets in the read measurements (default 100)
-              --batch-records N      records pre-loaded for each persister batching run (default 20000)
-              --no-startup-variants  skip the start-up comparison of JVM flags (AppCDS, C1 only, AOT cache)
               --parallel-start       start the three services at once (quicker; start-up then includes contention)
               --no-jfr               do not profile the services
               --keep                 keep the bench database (it is dropped otherwise)
               --repo DIR             repository root (default: found from the working directory)
               --out DIR              output directory (default: <repo>/bench/target/bench)
-              --service-jvm-opts S   JVM options of the services (default: the containers', "-Xmx205m -Xms51m
-                                     -XX:+UseSerialGC -XX:+UnlockExperimentalVMOptions
-                                     -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError")
+            The services run with the pods' JVM flags (services/launch.sh) for their memory limit.
             PostgreSQL and RabbitMQ: DATAPIPE_BENCH_PG_HOST/PORT/USER/PASSWORD and
             DATAPIPE_BENCH_RABBITMQ_HOST/PORT/USERNAME/PASSWORD (default: the local servers).
             """.formatted(FULL_RUN_SECONDS);
@@ -101,14 +88,11 @@ record BenchOptions(int seconds,
         double startRate = 200;
         double maxRate = 20_000;
         double readRate = 100;
-        int batchRecords = 20_000;
-        boolean startupVariants = true;
         boolean parallelStart = false;
         boolean jfr = true;
         boolean keep = false;
         Path repo = null;
         Path out = null;
-        List<String> jvm = DEFAULT_SERVICE_JVM_OPTIONS;
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
             String option = rest.removeFirst();
@@ -120,14 +104,11 @@ record BenchOptions(int seconds,
                 case "--start-rate" -> startRate = Double.parseDouble(value(option, rest));
                 case "--max-rate" -> maxRate = Double.parseDouble(value(option, rest));
                 case "--read-rate" -> readRate = Double.parseDouble(value(option, rest));
-                case "--batch-records" -> batchRecords = positive(option, Integer.parseInt(value(option, rest)));
-                case "--no-startup-variants" -> startupVariants = false;
                 case "--parallel-start" -> parallelStart = true;
                 case "--no-jfr" -> jfr = false;
                 case "--keep" -> keep = true;
                 case "--repo" -> repo = Path.of(value(option, rest));
                 case "--out" -> out = Path.of(value(option, rest));
-                case "--service-jvm-opts" -> jvm = List.of(value(option, rest).trim().split("\\s+"));
                 case "-h", "--help" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
@@ -144,9 +125,9 @@ record BenchOptions(int seconds,
         int step = stepSeconds != null ? stepSeconds : Math.max(2, Math.min(10, seconds / 3));
         Path root = repo != null ? repo : findRepo();
         Path output = out != null ? out : root.resolve("bench").resolve("target").resolve("bench");
-        return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, readRate, batchRecords,
-                                startupVariants, parallelStart, jfr, keep, root.toAbsolutePath().normalize(),
-                                output.toAbsolutePath().normalize(), jvm,
+        return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, readRate,
+                                parallelStart, jfr, keep, root.toAbsolutePath().normalize(),
+                                output.toAbsolutePath().normalize(),
                                 env("DATAPIPE_BENCH_PG_HOST", "127.0.0.1"),
                                 Integer.parseInt(env("DATAPIPE_BENCH_PG_PORT", "5432")),
                                 env("DATAPIPE_BENCH_PG_USER", "postgres"),
@@ -160,10 +141,6 @@ record BenchOptions(int seconds,
     /** Whether the read measurements run at smaller table sizes than the 1 M / 10 M of a full run. */
     boolean rowsScaledDown() {
         return rowsSmall != 1_000_000 || rowsLarge != 10_000_000;
-    }
-
-    Path servicesDir() {
-        return repo.resolve("services");
     }
 
     private static String value(String option, List<String> rest) {

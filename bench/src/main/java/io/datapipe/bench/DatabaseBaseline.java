@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.LongConsumer;
 
 import io.datapipe.contract.RecordIds;
 
@@ -26,7 +25,7 @@ final class DatabaseBaseline {
     private DatabaseBaseline() {
     }
 
-    static Map<String, Object> measure(BenchEnv env, int batchSize, int seconds, LongConsumer progress) throws SQLException {
+    static Map<String, Object> measure(BenchEnv env, int batchSize, int seconds) throws SQLException {
         try (Connection connection = env.connect()) {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("DROP TABLE IF EXISTS bench_scratch");
@@ -50,7 +49,6 @@ final class DatabaseBaseline {
                     }
                     rows += insert.executeUpdate();
                     batches++;
-                    progress.accept(rows);
                 }
             }
             double elapsed = (System.nanoTime() - start) / 1e9;

@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -76,45 +77,23 @@ final class IngestBench {
     }
 
     /**
-     * Raises the rate by half each step until a step is not sustained, then bisects twice between the last
-     * sustained rate and the first one that was not. On a shared machine one step can fail from a moment of
-     * noise: a step that is not sustained is run once more, and counts as failed only if it fails again.
+     * Raises the rate by half each step until a step is not sustained. On a shared machine one step can fail
+     * from a moment of noise, so a step that is not sustained is run once more before the search stops.
      */
     List<Step> search(double startRate, double maxRate, int stepSeconds) throws InterruptedException {
         List<Step> steps = new ArrayList<>();
-        double good = 0;
-        double bad = Double.NaN;
         for (double rate = startRate; rate <= maxRate; rate *= 1.5) {
-            if (sustained(rate, stepSeconds, steps)) {
-                good = rate;
-            } else {
-                bad = rate;
-                break;
-            }
-        }
-        if (!Double.isNaN(bad) && good > 0) {
-            for (int i = 0; i < 2; i++) {
-                double mid = (good + bad) / 2;
-                if (sustained(mid, stepSeconds, steps)) {
-                    good = mid;
-                } else {
-                    bad = mid;
+            Step step = step(rate, stepSeconds, steps.size() + 1);
+            steps.add(step);
+            if (!step.sustained()) {
+                Step again = step(rate, stepSeconds, steps.size() + 1);
+                steps.add(again);
+                if (!again.sustained()) {
+                    break;
                 }
             }
         }
         return steps;
-    }
-
-    /** Runs a step, and once more when it is not sustained; true when either run was. */
-    private boolean sustained(double rate, int stepSeconds, List<Step> steps) throws InterruptedException {
-        for (int attempt = 1; attempt <= 2; attempt++) {
-            Step step = step(rate, stepSeconds, steps.size() + 1);
-            steps.add(step);
-            if (step.sustained()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static double maxSustained(List<Step> steps) {
@@ -161,7 +140,7 @@ final class IngestBench {
      * used by each process. Its start and end times are in the result ({@code window}), to cut the
      * services' JFR recordings to it.
      */
-    Map<String, Object> latencyRun(String label, double rate, int seconds, List<ServiceProcess> services, Procfs.CpuMeter cpu)
+    Map<String, Object> latencyRun(String label, double rate, int seconds, List<ServiceProcess> services)
             throws InterruptedException {
         console.phase(String.format("ingest latency run: %.0f POST/s (%s)", rate, label), seconds);
         java.time.Instant windowStart = java.time.Instant.now();
@@ -173,7 +152,7 @@ final class IngestBench {
         Thread rssSampler = Thread.ofPlatform().daemon().name("bench-rss").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 for (ServiceProcess service : services) {
-                    maxRss.merge(service.name(), service.rssMb(), Math::max);
+                    maxRss.merge(service.name(), service.residentMiB(), Math::max);
                 }
                 try {
                     Thread.sleep(500);
@@ -182,7 +161,8 @@ final class IngestBench {
                 }
             }
         });
-        cpu.begin();
+        Map<String, Double> cpuBefore = cpuSeconds(services);
+        long windowStarted = System.nanoTime();
         long before = env.queueDepth(env.queue);
         OpenLoad.Result load = run(rate, seconds, (n, intended, response) -> {
             if (n % sampleEvery != 0 || e2eOutstanding.get() >= 64) {
@@ -209,7 +189,9 @@ final class IngestBench {
                 }
             });
         });
-        Map<String, Double> cores = cpu.coresUsed();
+        Map<String, Double> cores = new LinkedHashMap<>();
+        double elapsed = (System.nanoTime() - windowStarted) / 1e9;
+        cpuSeconds(services).forEach((name, cpu) -> cores.put(name, round((cpu - cpuBefore.get(name)) / elapsed, 2)));
         java.time.Instant windowEnd = java.time.Instant.now();
         long after = env.queueDepth(env.queue);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
@@ -247,6 +229,12 @@ final class IngestBench {
         return result;
     }
 
+    private static Map<String, Double> cpuSeconds(List<ServiceProcess> services) {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        services.forEach(service -> seconds.put(service.name(), service.cpuSeconds()));
+        return seconds;
+    }
+
     /** Polls {@code GET /data/{id}} until it answers 200; returns the nano time it did, or -1. */
     private long awaitVisible(URI uri, String token, Duration timeout) {
         long started = System.nanoTime();
@@ -274,14 +262,9 @@ final class IngestBench {
     private OpenLoad.Result run(double rate, int seconds, OpenLoad.Observer observer) throws InterruptedException {
         URI data = generator.uri("/data");
         long base = sequence.getAndAdd((long) Math.ceil(rate * seconds) + 1);
-        long total = (long) Math.ceil(rate * seconds);
         return OpenLoad.run(rate, Duration.ofSeconds(seconds), 202, MAX_IN_FLIGHT,
                             n -> env.post(data, base + n),
-                            observer == null ? null : (n, intended, response) -> observer.completed(base + n, intended, response),
-                            n -> {
-                                console.progress(n, total);
-                                return null;
-                            });
+                            observer == null ? null : (n, intended, response) -> observer.completed(base + n, intended, response));
     }
 
     /** Waits until the persister has taken the backlog (ready messages), so that steps do not overlap. */

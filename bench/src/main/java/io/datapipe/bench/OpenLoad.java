@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongFunction;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -80,11 +79,10 @@ final class OpenLoad {
      * @param maxInFlight    bound on outstanding requests
      * @param request        sends request n
      * @param observer       sees each response (may be null)
-     * @param tick           called about every 200 ms with the number sent so far (progress)
      * @return what happened
      */
     static Result run(double rate, Duration duration, int expectedStatus, int maxInFlight, Request request,
-                      Observer observer, LongFunction<Void> tick) throws InterruptedException {
+                      Observer observer) throws InterruptedException {
         Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicInteger inFlight = new AtomicInteger();
         AtomicLong ok = new AtomicLong();
@@ -96,7 +94,6 @@ final class OpenLoad {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
         long end = start + duration.toNanos();
         long windowEnd = end + TimeUnit.MILLISECONDS.toNanos(500);
-        long nextTick = start;
         for (long n = 0; ; n++) {
             long intended = start + (long) (n * intervalNanos);
             if (intended >= end) {
@@ -105,10 +102,6 @@ final class OpenLoad {
             long wait;
             while ((wait = intended - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(wait);
-            }
-            if (tick != null && intended >= nextTick) {
-                tick.apply(n);
-                nextTick = intended + TimeUnit.MILLISECONDS.toNanos(200);
             }
             if (inFlight.get() >= maxInFlight) {
                 dropped++;

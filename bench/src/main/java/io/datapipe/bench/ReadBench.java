@@ -1,5 +1,6 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -117,7 +118,6 @@ final class ReadBench {
                     seed.setLong(5, from);
                     seed.setLong(6, to);
                     seed.executeUpdate();
-                    console.progress(Math.min(toAdd, done + chunk), toAdd);
                 }
             }
             double insertSeconds = (System.nanoTime() - insertStarted) / 1e9;
@@ -209,7 +209,6 @@ final class ReadBench {
             if (walked >= depth && cursor != null) {
                 cursors.add(new String[] {user, token, cursor});
             }
-            console.progress(cursors.size(), users.size());
         }
         table.deepCursors = cursors;
     }
@@ -238,15 +237,15 @@ final class ReadBench {
         double rate = ratePerTable * tables.size();
         int warmUp = Math.min(5, Math.max(1, seconds / 2));
         console.phase("GET warm-up, both tables", warmUp * 2);
-        run(tables, rate, warmUp, false, null);
-        run(tables, rate, warmUp, true, null);
+        run(tables, rate, warmUp, false);
+        run(tables, rate, warmUp, true);
         Map<String, Object> result = new LinkedHashMap<>();
         tables.forEach(table -> result.put(table.label, new LinkedHashMap<String, Object>()));
         java.time.Instant windowStart = java.time.Instant.now();
         for (boolean deep : List.of(false, true)) {
             String kind = deep ? "deep_page" : "first_page";
             console.phase(String.format("GET %s, tables interleaved: %.0f GET/s each", kind.replace('_', ' '), ratePerTable), seconds);
-            List<Histogram> latencies = run(tables, rate, seconds, deep, progress(rate, seconds));
+            List<Histogram> latencies = run(tables, rate, seconds, deep);
             for (int i = 0; i < tables.size(); i++) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> figures = (Map<String, Object>) result.get(tables.get(i).label);
@@ -265,8 +264,7 @@ final class ReadBench {
     }
 
     /** One interleaved load: request n goes to table n mod tables; returns each table's latencies. */
-    private List<Histogram> run(List<Table> tables, double rate, int seconds, boolean deep,
-                                java.util.function.LongFunction<Void> progress) throws InterruptedException {
+    private List<Histogram> run(List<Table> tables, double rate, int seconds, boolean deep) throws InterruptedException {
         List<Histogram> latencies = new ArrayList<>();
         List<java.util.concurrent.atomic.AtomicLongArray> statuses = new ArrayList<>();
         for (int i = 0; i < tables.size(); i++) {
@@ -288,19 +286,11 @@ final class ReadBench {
             Histogram histogram = latencies.get(t);
             histogram.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended),
                                            histogram.getHighestTrackableValue()));
-        }, progress);
+        });
         if (load.okFraction() < 0.99) {
             throw new IllegalStateException("GET /data failed: " + load.statuses());
         }
         return latencies;
-    }
-
-    private java.util.function.LongFunction<Void> progress(double rate, int seconds) {
-        long total = Math.round(rate * seconds);
-        return n -> {
-            console.progress(n, total);
-            return null;
-        };
     }
 
     private static Map<String, Object> figures(Histogram latency, int seconds) {

@@ -28,16 +28,16 @@ class BenchSmokeTest {
             "get_p99_ms_1m", "get_p99_ms_10m",
             "get_first_page_p50_ms_1m", "get_first_page_p99_ms_1m", "get_deep_page_p50_ms_1m", "get_deep_page_p99_ms_1m",
             "get_first_page_p50_ms_10m", "get_first_page_p99_ms_10m", "get_deep_page_p50_ms_10m", "get_deep_page_p99_ms_10m",
-            "persister_batch_records_per_s", "persister_single_records_per_s", "rows_1m", "rows_10m");
+            "rows_1m", "rows_10m");
 
     @Test
-    @Timeout(120)
+    @Timeout(300) // a hang, not a slow machine: it takes 1 to 2 minutes, more while other builds run
     void aShortRunWritesAReportWithEveryFigure() throws Exception {
         Path out = Path.of(System.getProperty("datapipe.bench.out", "target/bench-smoke"));
         BenchOptions options = BenchOptions.parse(
                 "--seconds", "2", "--step-seconds", "2", "--rows", "2000,4000", "--users", "20",
-                "--start-rate", "40", "--max-rate", "40", "--read-rate", "40", "--batch-records", "300",
-                "--no-startup-variants", "--parallel-start", "--out", out.toString());
+                "--start-rate", "40", "--max-rate", "40", "--read-rate", "40",
+                "--parallel-start", "--out", out.toString());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 
         Map<String, Object> report = Bench.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
@@ -52,8 +52,6 @@ class BenchSmokeTest {
         }
         assertThat(json.get("broker_limit_msgs_per_s").asDouble()).isGreaterThan(100);
         assertThat(json.get("db_limit_rows_per_s").asDouble()).isGreaterThan(100);
-        assertThat(json.get("persister_batch_records_per_s").asDouble()).isGreaterThan(0);
-        assertThat(json.get("persister_single_records_per_s").asDouble()).isGreaterThan(0);
         assertThat(json.get("e2e_p50_ms").asDouble()).isGreaterThan(0);
         assertThat(json.get("post_p99_ms").asDouble()).isGreaterThanOrEqualTo(json.get("post_p50_ms").asDouble());
         assertThat(json.get("rows_10m").asLong()).isGreaterThanOrEqualTo(4000);
@@ -69,6 +67,7 @@ class BenchSmokeTest {
         assertThat(json.get("versions").get("rabbitmq").asText()).matches("\\d+\\.\\d+.*");
         assertThat(json.get("versions").get("postgresql").asText()).matches("\\d+.*");
         assertThat(json.get("targets").size()).isGreaterThanOrEqualTo(11);
+        assertThat(json.get("profiles").get("generator").get("hot_methods")).isNotEmpty();
         assertThat(printed).contains("target").contains("ingest, max sustained");
         assertThat(Files.exists(out.resolve("jfr").resolve("generator.jfr"))).isTrue();
     }

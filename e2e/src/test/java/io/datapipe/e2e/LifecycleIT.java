@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
@@ -34,7 +35,7 @@ class LifecycleIT {
             // little: three in a row, each stopped the moment it reports ready.
             for (int attempt = 1; attempt <= 3; attempt++) {
                 ServiceProcess generator = ServiceProcess.start("generator", config(topology));
-                generator.awaitReady(Duration.ofMillis(10));
+                generator.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10));
                 int status = generator.terminate();
 
                 assertThat(status).as("exit status after SIGTERM").isIn(0, 143);

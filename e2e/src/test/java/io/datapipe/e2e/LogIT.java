@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
@@ -42,7 +43,7 @@ class LogIT {
                                               "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none");
             String token = tokens.token("alice", "data.write");
             String secretPayload = "{\"card\":\"4111-1111-1111-1111\"}";
-            try (ServiceProcess generator = ServiceProcess.start("generator", config, true, otel)) {
+            try (ServiceProcess generator = ServiceProcess.launch("generator").config(config).withAgent().environment(otel).start()) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> generator.statusOf("/health/live") == 200);
                 HttpResponse<String> response = HttpClient.newHttpClient().send(
                         HttpRequest.newBuilder(generator.uri("/data"))

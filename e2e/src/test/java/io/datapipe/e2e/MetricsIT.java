@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
@@ -49,7 +50,7 @@ class MetricsIT {
     private static final TestTokens TOKENS = TestTokens.get();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final Path REPO = Path.of(System.getProperty("datapipe.services.dir", "../services")).getParent();
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static TestTopology topology;
     private static TestDatabase database;
     private static ServiceProcess generator;
@@ -90,7 +91,7 @@ class MetricsIT {
                                  "not a record".getBytes(StandardCharsets.UTF_8));
         }
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> persister.metric("datapipe_persister_records_stored_total") >= 3
+                .until(() -> persister.metric("datapipe_persister_records_stored_total", "").orElse(-1) >= 3
                         && BROKER.messageCount(topology.deadLetterQueue()) == 1);
         // Let the persister's queue statistics see the dead-lettered message.
         await().atMost(Duration.ofSeconds(10)).until(() -> scrape(persister).contains(

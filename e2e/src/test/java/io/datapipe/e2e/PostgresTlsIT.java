@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestTokens;
 
 import org.junit.jupiter.api.AfterAll;

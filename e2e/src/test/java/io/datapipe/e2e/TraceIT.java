@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
@@ -60,8 +61,8 @@ class TraceIT {
         persisterConfig.putAll(TOKENS.serviceConfig());
         Map<String, String> generatorConfig = new HashMap<>(TestConfig.messaging(BROKER, topology));
         generatorConfig.putAll(TOKENS.serviceConfig());
-        persister = ServiceProcess.start("persister", persisterConfig, true, env("datapipe-persister"));
-        generator = ServiceProcess.start("generator", generatorConfig, true, env("datapipe-generator"));
+        persister = ServiceProcess.launch("persister").config(persisterConfig).withAgent().environment(env("datapipe-persister")).start();
+        generator = ServiceProcess.launch("generator").config(generatorConfig).withAgent().environment(env("datapipe-generator")).start();
         persister.awaitReady();
         generator.awaitReady();
     }

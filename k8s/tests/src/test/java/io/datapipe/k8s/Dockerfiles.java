@@ -14,9 +14,10 @@ final class Dockerfiles {
     /** An exact Temurin JRE tag of Java 21 or later: 21.0.8_9-jre-noble, not 21-jre or 21.0-jre. */
     static final Pattern BASE_IMAGE = Pattern.compile("eclipse-temurin:(2[1-9]|[3-9]\\d)\\.\\d+\\.\\d+_\\d+-jre(-[a-z0-9.]+)?(@sha256:[a-f0-9]{64})?");
     static final String AGENT = "/opt/otel/opentelemetry-javaagent.jar";
+    static final String LAUNCHER = "launch.sh";
     /**
      * The most of the container's memory limit the heap may take: under load the rest of the process
-     * measured up to 145 MiB on top of a 205 MiB heap (bench/README.md, "The containers' memory").
+     * measured up to 145 MiB on top of a 205 MiB heap (bench/results/2026-11-containers-memory.md).
      */
     static final double MAX_HEAP_PERCENTAGE = 50.0;
 
@@ -44,7 +45,7 @@ final class Dockerfiles {
         return out;
     }
 
-    static List<String> violations(String text, String service) {
+    static List<String> violations(String text) {
         List<String> out = new ArrayList<>();
         List<Instruction> all = parse(text);
         String baseImage = null;
@@ -77,22 +78,12 @@ final class Dockerfiles {
         List<Instruction> runtime = all.subList(lastFrom, all.size());
         String env = runtime.stream().filter(i -> i.keyword().equals("ENV")).map(Instruction::args).reduce("", String::concat);
         Matcher opts = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(env);
-        if (!opts.find()) {
-            out.add("no JAVA_TOOL_OPTIONS in the runtime stage");
-        } else {
-            for (String flag : List.of("-javaagent:" + AGENT, "-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError")) {
-                if (!opts.group(1).contains(flag)) {
-                    out.add("JAVA_TOOL_OPTIONS lacks " + flag);
-                }
-            }
-            Matcher heap = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(opts.group(1));
-            if (heap.find() && Double.parseDouble(heap.group(1)) > MAX_HEAP_PERCENTAGE) {
-                out.add("-XX:MaxRAMPercentage=" + heap.group(1) + ": above " + MAX_HEAP_PERCENTAGE
-                        + " % the rest of the process does not fit the memory limit (bench/README.md)");
-            }
+        if (!opts.find() || !opts.group(1).contains("-javaagent:" + AGENT)) {
+            out.add("JAVA_TOOL_OPTIONS lacks -javaagent:" + AGENT);
         }
         boolean agent = false;
         boolean jar = false;
+        boolean launcher = false;
         for (Instruction ins : runtime) {
             if (ins.keyword().equals("RUN")) {
                 out.add("RUN in the runtime stage (" + ins.args() + "): it would add a layer of changes; do it in a build stage");
@@ -100,19 +91,23 @@ final class Dockerfiles {
             if (ins.keyword().equals("COPY") && !ins.args().startsWith("--from")) {
                 String[] paths = ins.args().replaceAll("--\\S+\\s+", "").split("\\s+");
                 for (int p = 0; p < paths.length - 1; p++) {
-                    if (!paths[p].startsWith("target/")) {
-                        out.add("COPY " + paths[p] + ": the image takes only what Maven built (target/)");
+                    if (!paths[p].startsWith("${SERVICE}/target/") && !paths[p].equals(LAUNCHER)) {
+                        out.add("COPY " + paths[p] + ": the image takes only what Maven built (${SERVICE}/target/) and " + LAUNCHER);
                     }
                 }
-                agent |= ins.args().equals("target/otel/opentelemetry-javaagent.jar " + AGENT);
-                jar |= ins.args().equals("target/datapipe-" + service + ".jar /app/datapipe-" + service + ".jar");
+                agent |= ins.args().equals("${SERVICE}/target/otel/opentelemetry-javaagent.jar " + AGENT);
+                jar |= ins.args().equals("${SERVICE}/target/datapipe-${SERVICE}.jar /app/service.jar");
+                launcher |= ins.args().equals(LAUNCHER + " /app/" + LAUNCHER);
             }
         }
         if (!agent) {
-            out.add("the OpenTelemetry agent is not copied from target/otel/opentelemetry-javaagent.jar to " + AGENT);
+            out.add("the OpenTelemetry agent is not copied from ${SERVICE}/target/otel/opentelemetry-javaagent.jar to " + AGENT);
         }
         if (!jar) {
-            out.add("target/datapipe-" + service + ".jar is not copied to /app");
+            out.add("${SERVICE}/target/datapipe-${SERVICE}.jar is not copied to /app/service.jar");
+        }
+        if (!launcher) {
+            out.add(LAUNCHER + " is not copied to /app/" + LAUNCHER);
         }
         if (runtime.stream().noneMatch(i -> i.keyword().equals("WORKDIR") && i.args().equals("/app"))) {
             out.add("WORKDIR is not /app");
@@ -135,8 +130,27 @@ final class Dockerfiles {
             }
         }
         String entrypoint = runtime.stream().filter(i -> i.keyword().equals("ENTRYPOINT")).map(Instruction::args).reduce((a, b) -> b).orElse("");
-        if (!entrypoint.replaceAll("\\s", "").equals("[\"java\",\"-jar\",\"/app/datapipe-" + service + ".jar\"]")) {
-            out.add("ENTRYPOINT must be exec form java -jar /app/datapipe-" + service + ".jar, is " + entrypoint);
+        if (!entrypoint.replaceAll("\\s", "").equals("[\"/app/" + LAUNCHER + "\",\"-jar\",\"/app/service.jar\"]")) {
+            out.add("ENTRYPOINT must be exec form /app/" + LAUNCHER + " -jar /app/service.jar, is " + entrypoint);
+        }
+        return out;
+    }
+
+    /** The JVM flags every service process runs with (services/launch.sh): what the memory limit needs. */
+    static List<String> launcherViolations(String script) {
+        List<String> out = new ArrayList<>();
+        if (!script.contains("-XX:+ExitOnOutOfMemoryError")) {
+            out.add("lacks -XX:+ExitOnOutOfMemoryError");
+        }
+        if (!script.lines().anyMatch(line -> line.strip().startsWith("exec "))) {
+            out.add("does not exec java: the JVM would not get the container's signals");
+        }
+        Matcher heap = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(script);
+        if (!heap.find()) {
+            out.add("lacks -XX:MaxRAMPercentage");
+        } else if (Double.parseDouble(heap.group(1)) > MAX_HEAP_PERCENTAGE) {
+            out.add("-XX:MaxRAMPercentage=" + heap.group(1) + ": above " + MAX_HEAP_PERCENTAGE
+                    + " % the rest of the process does not fit the memory limit");
         }
         return out;
     }

@@ -114,29 +114,6 @@ class HelmChartTest {
         }
     }
 
-    @Test
-    void theChartsCopiesOfSharedFilesAreIdentical() {
-        assertThat(Yaml.read(Repo.CHART.resolve("files/otel-collector-config.yaml")))
-                .isEqualTo(Yaml.read(Repo.K8S.resolve("base/otel-collector/config.yaml")));
-        assertThat(Yaml.read(Repo.CHART.resolve("files/prometheusrule.yaml")))
-                .isEqualTo(Yaml.read(Repo.K8S.resolve("base/monitoring/prometheusrule.yaml")));
-        assertThat(Yaml.read(Repo.CHART.resolve("files/alertmanagerconfig-chat.yaml")))
-                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alerting-chat/alertmanagerconfig.yaml")));
-        assertThat(Yaml.read(Repo.CHART.resolve("files/alertmanagerconfig-pager.yaml")))
-                .isEqualTo(Yaml.read(Repo.K8S.resolve("components/alarms/alertmanagerconfig.yaml")));
-        for (Path dashboard : Dashboards.files()) {
-            assertThat(Yaml.read(Repo.CHART.resolve("files/dashboards").resolve(dashboard.getFileName())))
-                    .as("charts/datapipe/files/dashboards/" + dashboard.getFileName() + " is a copy of dashboards/" + dashboard.getFileName())
-                    .isEqualTo(Yaml.read(dashboard));
-        }
-        try (var copies = java.nio.file.Files.list(Repo.CHART.resolve("files/dashboards"))) {
-            assertThat(copies.map(f -> f.getFileName().toString()).sorted().toList())
-                    .isEqualTo(Dashboards.files().stream().map(f -> f.getFileName().toString()).sorted().toList());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"dev", "stg", "prd"})
     void dashboardsAreTheSameConfigMapsAsInTheOverlay(String env) {

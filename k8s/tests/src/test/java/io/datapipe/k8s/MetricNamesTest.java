@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dashboards and rules cannot silently query metrics that do not exist: every metric name in every
- * PromQL query (dashboards, PrometheusRule, the canary's AnalysisTemplate and the chart's copies
- * of its queries) is one the services export (exported-metrics.txt), one a named exporter exports
+ * PromQL query (dashboards, PrometheusRule, the canary's AnalysisTemplate) is one the services export (exported-metrics.txt), one a named exporter exports
  * (exporter-metrics/), or one a recording rule of the PrometheusRule records.
  */
 class MetricNamesTest {
@@ -27,8 +26,6 @@ class MetricNamesTest {
         List<Path> files = new ArrayList<>(Dashboards.files());
         files.add(Repo.K8S.resolve("base/monitoring/prometheusrule.yaml"));
         files.add(Repo.K8S.resolve("base/rollouts/analysistemplate.yaml"));
-        files.add(Repo.CHART.resolve("files/latency-p99.promql"));
-        files.add(Repo.CHART.resolve("files/success-rate.promql"));
         return files;
     }
 

@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
 /**
  * The deployment rules of this project, as checks over a rendered set of objects. Each
  * returns the violations it finds, one readable line each; none means the rule holds.
- * Every rule has a test that breaks a real rendering and expects it to be caught.
+ * The rules on a single container are a table, {@link #CONTAINER_RULES}, one line each;
+ * the rules that relate objects to each other (selectors, references, network reach,
+ * sync waves) are methods. Every policy has a test that breaks a real rendering and
+ * expects it to be caught (PolicyNegativeTest).
  */
 final class Policies {
 
@@ -37,9 +40,9 @@ final class Policies {
     static final Map<String, Function<Manifests, List<String>>> ALL = new LinkedHashMap<>();
 
     static {
-        ALL.put("probes", Policies::probes);
-        ALL.put("resources", Policies::resources);
-        ALL.put("securityContext", Policies::securityContext);
+        ALL.put("probes", m -> containers(m, "probes"));
+        ALL.put("resources", m -> containers(m, "resources"));
+        ALL.put("securityContext", m -> containers(m, "securityContext"));
         ALL.put("imageTags", Policies::imageTags);
         ALL.put("disruptionBudgets", Policies::disruptionBudgets);
         ALL.put("networkPolicies", Policies::networkPolicies);
@@ -79,143 +82,132 @@ final class Policies {
         return violations;
     }
 
-    /** Liveness, readiness and startup probes on every container; the services' on their health endpoints, by named port. */
-    static List<String> probes(Manifests m) {
-        List<String> out = new ArrayList<>();
-        for (Workload w : m.workloads()) {
-            for (ObjectNode c : w.containers()) {
-                String where = w.id() + " container " + c.path("name").asText();
-                Set<String> ports = new HashSet<>();
-                c.path("ports").forEach(p -> ports.add(p.path("name").asText()));
-                for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
-                    JsonNode p = c.path(probe);
-                    if (p.isMissingNode()) {
-                        out.add(where + ": no " + probe);
-                        continue;
-                    }
-                    JsonNode port = p.path("httpGet").path("port");
-                    if (port.isTextual() && !ports.contains(port.asText())) {
-                        out.add(where + ": " + probe + " uses port '" + port.asText() + "', which the container does not declare");
-                    }
-                }
-                if (w.isService()) {
-                    expectPath(out, where, c, "livenessProbe", "/health/live");
-                    expectPath(out, where, c, "readinessProbe", "/health/ready");
-                    expectPath(out, where, c, "startupProbe", "/health/started");
-                }
-            }
+    /** One container of a workload, as a container rule sees it. */
+    record Container(Workload workload, ObjectNode spec) {
+
+        JsonNode at(String pointer) {
+            return spec.at(pointer);
         }
-        return out;
-    }
 
-    private static void expectPath(List<String> out, String where, JsonNode c, String probe, String path) {
-        String actual = c.path(probe).path("httpGet").path("path").asText();
-        if (!c.path(probe).isMissingNode() && !path.equals(actual)) {
-            out.add(where + ": " + probe + " must GET " + path + ", not '" + actual + "'");
+        /** A security setting: the container's own, else the pod's. */
+        JsonNode security(String field) {
+            JsonNode own = spec.path("securityContext");
+            return own.has(field) ? own.path(field) : workload.podSpec().path("securityContext").path(field);
         }
-    }
 
-    /** CPU and memory requests and limits on every container. */
-    static List<String> resources(Manifests m) {
-        List<String> out = new ArrayList<>();
-        for (Workload w : m.workloads()) {
-            for (ObjectNode c : w.containers()) {
-                for (String bound : List.of("requests", "limits")) {
-                    for (String resource : List.of("cpu", "memory")) {
-                        if (!c.path("resources").path(bound).has(resource)) {
-                            out.add(w.id() + " container " + c.path("name").asText() + ": no " + resource + " " + bound);
-                        }
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Non-root, read-only root filesystem (with an emptyDir at /tmp), no privilege escalation, no capabilities, RuntimeDefault seccomp. */
-    static List<String> securityContext(Manifests m) {
-        List<String> out = new ArrayList<>();
-        for (Workload w : m.workloads()) {
-            JsonNode pod = w.podSpec().path("securityContext");
-            for (ObjectNode c : w.containers()) {
-                String where = w.id() + " container " + c.path("name").asText();
-                JsonNode sc = c.path("securityContext");
-                if (!effective(sc, pod, "runAsNonRoot").asBoolean(false)) {
-                    out.add(where + ": runAsNonRoot is not true");
-                }
-                JsonNode uid = effective(sc, pod, "runAsUser");
-                if (!uid.isMissingNode() && uid.asInt() == 0) {
-                    out.add(where + ": runs as UID 0");
-                }
-                if (!sc.path("readOnlyRootFilesystem").asBoolean(false)) {
-                    out.add(where + ": readOnlyRootFilesystem is not true");
-                } else if (!hasEmptyDirAt(w, c, "/tmp")) {
-                    out.add(where + ": read-only root filesystem without an emptyDir mounted at /tmp");
-                }
-                if (sc.path("allowPrivilegeEscalation").asBoolean(true)) {
-                    out.add(where + ": allowPrivilegeEscalation is not false");
-                }
-                if (sc.path("privileged").asBoolean(false)) {
-                    out.add(where + ": privileged");
-                }
-                boolean dropsAll = false;
-                for (JsonNode cap : sc.path("capabilities").path("drop")) {
-                    dropsAll |= "ALL".equals(cap.asText());
-                }
-                if (!dropsAll) {
-                    out.add(where + ": capabilities.drop does not contain ALL");
-                }
-                if (sc.path("capabilities").path("add").size() > 0) {
-                    out.add(where + ": adds capabilities");
-                }
-                if (!"RuntimeDefault".equals(effective(sc, pod, "seccompProfile").path("type").asText())) {
-                    out.add(where + ": seccompProfile is not RuntimeDefault");
-                }
-            }
-        }
-        return out;
-    }
-
-    private static JsonNode effective(JsonNode container, JsonNode pod, String field) {
-        return container.has(field) ? container.path(field) : pod.path(field);
-    }
-
-    private static boolean hasEmptyDirAt(Workload w, JsonNode c, String path) {
-        for (JsonNode mount : c.path("volumeMounts")) {
-            if (path.equals(mount.path("mountPath").asText())) {
-                for (JsonNode v : w.podSpec().path("volumes")) {
-                    if (v.path("name").asText().equals(mount.path("name").asText()) && v.has("emptyDir")) {
+        /** Whether an emptyDir volume is mounted at this path. */
+        boolean emptyDirAt(String path) {
+            for (JsonNode mount : spec.path("volumeMounts")) {
+                for (JsonNode volume : workload.podSpec().path("volumes")) {
+                    if (path.equals(mount.path("mountPath").asText()) && volume.has("emptyDir")
+                            && volume.path("name").asText().equals(mount.path("name").asText())) {
                         return true;
                     }
                 }
             }
+            return false;
         }
-        return false;
+
+        Set<String> portNames() {
+            Set<String> names = new HashSet<>();
+            spec.path("ports").forEach(port -> names.add(port.path("name").asText()));
+            return names;
+        }
     }
 
-    /** Every image has an explicit tag (or digest), never `latest`. */
-    static List<String> imageTags(Manifests m) {
+    /**
+     * A rule every container of every workload keeps.
+     *
+     * @param policy    the policy it belongs to
+     * @param violation what is wrong with a container, or {@code null} when the rule holds
+     */
+    record ContainerRule(String policy, Function<Container, String> violation) {
+
+        static ContainerRule holds(String policy, java.util.function.Predicate<Container> rule, String otherwise) {
+            return new ContainerRule(policy, c -> rule.test(c) ? null : otherwise);
+        }
+    }
+
+    /** The rules on containers, one line each: probes, resources, security context, image tags. */
+    static final List<ContainerRule> CONTAINER_RULES = List.of(
+            ContainerRule.holds("probes", c -> c.spec().has("livenessProbe"), "no livenessProbe"),
+            ContainerRule.holds("probes", c -> c.spec().has("readinessProbe"), "no readinessProbe"),
+            ContainerRule.holds("probes", c -> c.spec().has("startupProbe"), "no startupProbe"),
+            new ContainerRule("probes", Policies::undeclaredProbePort),
+            new ContainerRule("probes", c -> healthPath(c, "livenessProbe", "/health/live")),
+            new ContainerRule("probes", c -> healthPath(c, "readinessProbe", "/health/ready")),
+            new ContainerRule("probes", c -> healthPath(c, "startupProbe", "/health/started")),
+            ContainerRule.holds("resources", c -> c.at("/resources/requests").has("cpu"), "no cpu requests"),
+            ContainerRule.holds("resources", c -> c.at("/resources/requests").has("memory"), "no memory requests"),
+            ContainerRule.holds("resources", c -> c.at("/resources/limits").has("cpu"), "no cpu limits"),
+            ContainerRule.holds("resources", c -> c.at("/resources/limits").has("memory"), "no memory limits"),
+            ContainerRule.holds("securityContext", c -> c.security("runAsNonRoot").asBoolean(false), "runAsNonRoot is not true"),
+            ContainerRule.holds("securityContext", c -> c.security("runAsUser").isMissingNode() || c.security("runAsUser").asInt() != 0,
+                                "runs as UID 0"),
+            ContainerRule.holds("securityContext", c -> c.at("/securityContext/readOnlyRootFilesystem").asBoolean(false),
+                                "readOnlyRootFilesystem is not true"),
+            ContainerRule.holds("securityContext", c -> !c.at("/securityContext/readOnlyRootFilesystem").asBoolean(false) || c.emptyDirAt("/tmp"),
+                                "read-only root filesystem without an emptyDir mounted at /tmp"),
+            ContainerRule.holds("securityContext", c -> !c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true),
+                                "allowPrivilegeEscalation is not false"),
+            ContainerRule.holds("securityContext", c -> !c.at("/securityContext/privileged").asBoolean(false), "privileged"),
+            ContainerRule.holds("securityContext", c -> texts(c.at("/securityContext/capabilities/drop")).contains("ALL"),
+                                "capabilities.drop does not contain ALL"),
+            ContainerRule.holds("securityContext", c -> c.at("/securityContext/capabilities/add").isEmpty(), "adds capabilities"),
+            ContainerRule.holds("securityContext", c -> "RuntimeDefault".equals(c.security("seccompProfile").path("type").asText()),
+                                "seccompProfile is not RuntimeDefault"),
+            new ContainerRule("imageTags", c -> imageViolation(c.spec().path("image").asText())));
+
+    /** The violations of one policy's container rules, each prefixed with the workload and container. */
+    static List<String> containers(Manifests m, String policy) {
         List<String> out = new ArrayList<>();
         for (Workload w : m.workloads()) {
-            for (ObjectNode c : w.containers()) {
-                checkImage(out, w.id() + " container " + c.path("name").asText(), c.path("image").asText());
+            for (ObjectNode spec : w.containers()) {
+                Container c = new Container(w, spec);
+                CONTAINER_RULES.stream().filter(rule -> rule.policy().equals(policy))
+                        .map(rule -> rule.violation().apply(c)).filter(java.util.Objects::nonNull)
+                        .forEach(violation -> out.add(w.id() + " container " + spec.path("name").asText() + ": " + violation));
             }
         }
-        m.ofKind("RabbitmqCluster").forEach(r -> {
-            if (r.path("spec").has("image")) {
-                checkImage(out, Manifests.id(r), r.path("spec").path("image").asText());
+        return out;
+    }
+
+    private static String undeclaredProbePort(Container c) {
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            JsonNode port = c.spec().path(probe).path("httpGet").path("port");
+            if (port.isTextual() && !c.portNames().contains(port.asText())) {
+                return probe + " uses port '" + port.asText() + "', which the container does not declare";
+            }
+        }
+        return null;
+    }
+
+    /** The services' probes GET their health endpoints. */
+    private static String healthPath(Container c, String probe, String path) {
+        String actual = c.spec().path(probe).path("httpGet").path("path").asText();
+        return !c.workload().isService() || !c.spec().has(probe) || path.equals(actual) ? null
+                : probe + " must GET " + path + ", not '" + actual + "'";
+    }
+
+    /** Images outside containers (the broker's) follow the image-tag rule too. */
+    static List<String> imageTags(Manifests m) {
+        List<String> out = containers(m, "imageTags");
+        m.ofKind("RabbitmqCluster").filter(r -> r.path("spec").has("image")).forEach(r -> {
+            String violation = imageViolation(r.path("spec").path("image").asText());
+            if (violation != null) {
+                out.add(Manifests.id(r) + ": " + violation);
             }
         });
         return out;
     }
 
-    static void checkImage(List<String> out, String where, String image) {
+    /** Every image has an explicit tag (or digest), never `latest`. */
+    static String imageViolation(String image) {
         var matcher = TAGGED_IMAGE.matcher(image);
         if (!matcher.matches()) {
-            out.add(where + ": image '" + image + "' has no tag");
-        } else if ("latest".equals(matcher.group("tag"))) {
-            out.add(where + ": image '" + image + "' uses the latest tag");
+            return "image '" + image + "' has no tag";
         }
+        return "latest".equals(matcher.group("tag")) ? "image '" + image + "' uses the latest tag" : null;
     }
 
     /** A PodDisruptionBudget selects the pods of every workload that runs pods. */

@@ -9,7 +9,8 @@ final class Repo {
     static final Path ROOT = locate();
     static final Path K8S = ROOT.resolve("k8s");
     static final Path TESTS = K8S.resolve("tests");
-    static final Path CHART = ROOT.resolve("charts/datapipe");
+    /** The chart, with files/ laid from the single sources by scripts/chart-files.sh, as make chart does. */
+    static final Path CHART = chart();
     static final Path ARGOCD = ROOT.resolve("argocd");
     static final Path WORKFLOWS = ROOT.resolve(".github/workflows");
 
@@ -21,6 +22,11 @@ final class Repo {
 
     static Path overlay(String env) {
         return K8S.resolve("overlays").resolve(env);
+    }
+
+    private static Path chart() {
+        Commands.output(ROOT, java.util.List.of("bash", "scripts/chart-files.sh"));
+        return ROOT.resolve("charts/datapipe");
     }
 
     private static Path locate() {

@@ -17,6 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record RecordMessage(UUID id, String userId, ObjectNode payload, Instant receivedAt) {
 
+    /**
+     * The MicroProfile Reactive Messaging channel that carries record messages: the generator's outgoing
+     * and the persister's incoming channel ({@code mp.messaging.*.records.*}).
+     */
+    public static final String CHANNEL = "records";
+
     public RecordMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(userId, "userId");

@@ -2,7 +2,7 @@ package io.datapipe.http;
 
 import java.util.Map;
 
-/** Jersey settings both HTTP services apply in their {@code Application#getProperties()}. */
+/** Jersey settings every service applies in its {@code Application#getProperties()}. */
 public final class JaxRsProperties {
 
     private JaxRsProperties() {

@@ -1,7 +1,5 @@
 package io.datapipe.store;
 
-import java.util.Optional;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -25,8 +23,8 @@ public class DatabaseHealthCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Optional<String> problem = probe.latestProblem();
-        return problem.map(error -> HealthCheckResponse.named("database").down().withData("error", error).build())
+        DatabaseProbe.Answer answer = probe.latest();
+        return answer.failure().map(error -> HealthCheckResponse.named("database").down().withData("error", error).build())
                 .orElseGet(() -> HealthCheckResponse.named("database").up().build());
     }
 }

@@ -42,7 +42,20 @@ public class DatabaseProbe {
 
     private final DataSource dataSource;
     private final ScheduledExecutorService refresher;
-    private volatile Optional<String> latest = Optional.of("not checked yet");
+    private volatile Answer latest = new Answer(Optional.of("not checked yet"));
+
+    /**
+     * What the database answered to one probe.
+     *
+     * @param failure why it did not answer; empty when it did
+     */
+    public record Answer(Optional<String> failure) {
+
+        /** @return whether the database answered */
+        public boolean reachable() {
+            return failure.isEmpty();
+        }
+    }
 
     @Inject
     DatabaseProbe(@Named("datapipe") DataSource dataSource,
@@ -51,7 +64,7 @@ public class DatabaseProbe {
         this.dataSource = dataSource;
         registry.gauge(Metadata.builder().withName("datapipe.db.up")
                                .withDescription("1 while the database answers the background probe").build(),
-                       () -> latest.isEmpty() ? 1 : 0);
+                       () -> latest.reachable() ? 1 : 0);
         this.refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "datapipe-db-probe");
             thread.setDaemon(true);
@@ -64,9 +77,9 @@ public class DatabaseProbe {
     /**
      * The latest background answer.
      *
-     * @return empty when the database answered, otherwise what went wrong
+     * @return whether the database answered, and why not
      */
-    public Optional<String> latestProblem() {
+    public Answer latest() {
         return latest;
     }
 
@@ -76,9 +89,9 @@ public class DatabaseProbe {
      * @return whether it answers
      */
     public boolean isReachable() {
-        Optional<String> now = check();
+        Answer now = check();
         latest = now;
-        return now.isEmpty();
+        return now.reachable();
     }
 
     /**
@@ -91,11 +104,11 @@ public class DatabaseProbe {
         }
     }
 
-    private Optional<String> check() {
+    private Answer check() {
         try (Connection connection = dataSource.getConnection()) {
-            return connection.isValid(2) ? Optional.empty() : Optional.of("connection is not valid");
+            return new Answer(connection.isValid(2) ? Optional.empty() : Optional.of("connection is not valid"));
         } catch (SQLException | RuntimeException e) {
-            return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Answer(Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 

@@ -94,7 +94,7 @@ public class DataResource {
                 userId, idempotencyKey, payload.bytes(),
                 identity -> publisher.publish(new RecordMessage(identity.id(), userId, payload.json(), identity.receivedAt())));
         AcceptedRecord accepted = outcome.record();
-        // A relative Location, as the brief specifies: behind the gateway the service's own host is not the client's.
+        // A relative Location (RFC 9110 allows it): behind the gateway the service's own host is not the client's.
         Response.ResponseBuilder response = Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id());
         if (outcome.replayed()) {
             response.header("Idempotent-Replayed", "true");

@@ -19,7 +19,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 /**
  * The {@code Idempotency-Key} request header: a client that retries a POST with the same key gets the
@@ -80,15 +80,13 @@ public class IdempotencyKeys {
     private final Duration wait;
 
     @Inject
-    IdempotencyKeys(@ConfigProperty(name = "datapipe.generator.idempotency-window-seconds", defaultValue = "86400") long window,
-                    @ConfigProperty(name = "datapipe.generator.idempotency-max-keys", defaultValue = "50000") long maxKeys,
-                    @ConfigProperty(name = "datapipe.publish.confirm-timeout-ms", defaultValue = "5000") long confirmTimeoutMs) {
+    IdempotencyKeys(@ConfigProperties GeneratorConfig config) {
         Cache<Key, Entry> cache = Caffeine.newBuilder()
-                .expireAfterWrite(Duration.ofSeconds(window))
-                .maximumSize(maxKeys)
+                .expireAfterWrite(config.idempotencyWindow())
+                .maximumSize(config.idempotencyMaxKeys())
                 .build();
         this.keys = cache.asMap();
-        this.wait = Duration.ofMillis(confirmTimeoutMs + 2_000);
+        this.wait = config.sameKeyWait();
     }
 
     /**

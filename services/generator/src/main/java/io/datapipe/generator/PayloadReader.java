@@ -10,7 +10,7 @@ import io.datapipe.http.ApiException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 /**
  * Reads a record payload from a request body: at most {@code datapipe.generator.max-body-bytes}
@@ -24,8 +24,8 @@ public class PayloadReader {
     private final BoundedJson json;
 
     @Inject
-    PayloadReader(@ConfigProperty(name = "datapipe.generator.max-body-bytes", defaultValue = "65536") int maxBytes) {
-        this.maxBytes = maxBytes;
+    PayloadReader(@ConfigProperties GeneratorConfig config) {
+        this.maxBytes = config.maxBodyBytes();
         JsonLimits standard = JsonLimits.PAYLOAD;
         this.json = new BoundedJson(new JsonLimits(maxBytes, standard.maxDepth(), standard.maxFields(),
                                                    standard.maxStringLength()));

@@ -13,14 +13,14 @@ import io.datapipe.messaging.rabbitmq.OutgoingRabbitMqMessage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
- * Publishes accepted records to the {@code records} channel and waits for the broker's confirm. A
+ * Publishes accepted records to the {@value RecordMessage#CHANNEL} channel and waits for the broker's confirm. A
  * record is accepted only when the broker has it; otherwise the caller gets 503 with
  * {@code Retry-After} and nothing is reported as accepted.
  *
@@ -40,16 +40,13 @@ public class RecordPublisher {
     private final GeneratorMetrics metrics;
 
     @Inject
-    RecordPublisher(@Channel("records") Emitter<byte[]> records,
+    RecordPublisher(@Channel(RecordMessage.CHANNEL) Emitter<byte[]> records,
                     GeneratorMetrics metrics,
-                    @ConfigProperty(name = "datapipe.publish.confirm-timeout-ms", defaultValue = "5000") long confirmTimeoutMs,
-                    @ConfigProperty(name = "datapipe.publish.retry-after-seconds", defaultValue = "5") long retryAfterSeconds) {
+                    @ConfigProperties GeneratorConfig config) {
         this.records = records;
         this.metrics = metrics;
-        // The connector fails an unconfirmed message after the same timeout; wait a little longer so
-        // that its precise reason, not our own timeout, is what normally ends the wait.
-        this.confirmTimeout = Duration.ofMillis(confirmTimeoutMs + 1_000);
-        this.retryAfter = Duration.ofSeconds(retryAfterSeconds);
+        this.confirmTimeout = config.publishWait();
+        this.retryAfter = config.retryAfter();
     }
 
     /**

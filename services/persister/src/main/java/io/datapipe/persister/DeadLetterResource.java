@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.datapipe.contract.RecordCodec;
+import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
 import io.datapipe.messaging.rabbitmq.DeadLetterQueue;
+import io.datapipe.messaging.rabbitmq.DeadLetterQueues;
 import io.datapipe.messaging.rabbitmq.FailureHeaders;
-import io.datapipe.messaging.rabbitmq.RabbitMqConnector;
 import io.helidon.security.annotations.Authenticated;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -25,7 +27,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
-import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 
 import static java.lang.System.Logger.Level.INFO;
 
@@ -48,11 +49,11 @@ public class DeadLetterResource {
     private static final System.Logger LOGGER = System.getLogger(DeadLetterResource.class.getName());
     private static final int MAX_LIMIT = 1_000;
 
-    private final RabbitMqConnector connector;
+    private final DeadLetterQueues queues;
 
     @Inject
-    DeadLetterResource(@Connector(RabbitMqConnector.NAME) RabbitMqConnector connector) {
-        this.connector = connector;
+    DeadLetterResource(DeadLetterQueues queues) {
+        this.queues = queues;
     }
 
     /**
@@ -121,7 +122,7 @@ public class DeadLetterResource {
     }
 
     private DeadLetterQueue queue() {
-        return connector.deadLetterQueue("records").orElseThrow(
+        return queues.of(RecordMessage.CHANNEL).orElseThrow(
                 () -> ApiException.notFound("this persister has no dead-letter queue configured"));
     }
 
@@ -142,7 +143,7 @@ public class DeadLetterResource {
         String failure = headers.getOrDefault(FailureHeaders.FAILURE_CLASS, "") + ": "
                 + headers.getOrDefault(FailureHeaders.FAILURE_MESSAGE, "");
         return new DeadLetterView(message.messageId().orElse(null),
-                                  headers.get("user-id"),
+                                  headers.get(RecordCodec.USER_ID_HEADER),
                                   headers.getOrDefault(FailureHeaders.DEAD_LETTER_REASON, headers.get("x-first-death-reason")),
                                   failure,
                                   headers.get(FailureHeaders.ATTEMPTS),

@@ -16,7 +16,7 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.messaging.rabbitmq.DeadLetterException;
-import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMessage;
+import io.datapipe.messaging.rabbitmq.IncomingRabbitMqMetadata;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -41,7 +41,7 @@ import static java.lang.System.Logger.Level.WARNING;
  *     <li>a message that is not a valid record (not JSON, wrong schema) is dead-lettered at once;</li>
  *     <li>valid records collect into a batch until it holds {@code batchSize} records or its first
  *     record has waited {@code maxWait};</li>
- *     <li>one writer thread stores each batch in one transaction ({@link RecordStore}), then acknowledges
+ *     <li>one writer thread stores each batch in one transaction ({@link BatchWriter}), then acknowledges
  *     its messages; a record the database refused is nacked, so the connector's retry route tries it
  *     again after a delay and dead-letters it, with the reason, when the delays are used up.</li>
  * </ol>
@@ -58,7 +58,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     private static final int MAX_LINKS = 128;
 
     private final RecordCodec codec = RecordCodec.standard();
-    private final RecordStore store;
+    private final BatchWriter store;
     private final BatchMetrics metrics;
     private final int batchSize;
     private final Duration maxWait;
@@ -75,7 +75,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     private record Pending(Message<byte[]> message, RecordMessage record, Context traceContext) {
     }
 
-    RecordBatcher(RecordStore store, BatchMetrics metrics, int batchSize, Duration maxWait, int window,
+    RecordBatcher(BatchWriter store, BatchMetrics metrics, int batchSize, Duration maxWait, int window,
                   Duration drainTimeout) {
         if (batchSize <= 0 || window < batchSize) {
             throw new IllegalArgumentException("batch size must be positive and at most the window (prefetch)");
@@ -150,7 +150,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
         // The same record can arrive twice in one batch (a redelivery next to a stale copy): store it once.
         Map<UUID, RecordMessage> distinct = new LinkedHashMap<>();
         pending.forEach(p -> distinct.putIfAbsent(p.record().id(), p.record()));
-        RecordStore.Result result;
+        BatchWriter.Result result;
         Span span = batchSpan(pending);
         try (Scope ignored = span.makeCurrent()) {
             result = store.store(List.copyOf(distinct.values()));
@@ -162,7 +162,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
                 LOGGER.log(WARNING, () -> "batch of " + pending.size() + " not stored, left to the broker: " + e);
                 return;
             }
-            // A failure RecordStore could not classify: holding the messages would stall the window for good,
+            // A failure BatchWriter could not classify: holding the messages would stall the window for good,
             // so they take the retry route like a refused record, and are dead-lettered with the reason if
             // it keeps happening.
             LOGGER.log(WARNING, "batch of " + pending.size() + " not stored, sent to the retry route", e);
@@ -220,7 +220,7 @@ final class RecordBatcher implements Subscriber<Message<byte[]>> {
     }
 
     private static Context traceContext(Message<byte[]> message) {
-        return message instanceof IncomingRabbitMqMessage incoming ? incoming.traceContext() : Context.current();
+        return IncomingRabbitMqMetadata.of(message).map(IncomingRabbitMqMetadata::traceContext).orElseGet(Context::current);
     }
 
     @Override

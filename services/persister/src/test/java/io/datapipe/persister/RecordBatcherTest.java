@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * How {@link RecordBatcher} settles each message for each outcome of a batch, with a store that answers
- * as told. What a real database answers is {@link RecordConsumerTest}'s part.
+ * as told. What a real database answers is {@link PersisterTest}'s part.
  */
 class RecordBatcherTest {
 
@@ -255,13 +255,20 @@ class RecordBatcherTest {
     }
 
     /** A store that keeps what it was given and answers as the test says. */
-    private static final class ScriptedStore extends RecordStore {
+    private static final class ScriptedStore extends BatchWriter {
         private final List<List<RecordMessage>> batches = new CopyOnWriteArrayList<>();
         private final Map<UUID, String> refusals = new HashMap<>();
         private volatile RuntimeException failure;
 
         ScriptedStore() {
-            super(null, null, null, 1, 1);
+            super(null, null, null, quickRetries());
+        }
+
+        private static PersisterConfig quickRetries() {
+            PersisterConfig config = new PersisterConfig();
+            config.retryInitialDelayMs = 1;
+            config.retryMaxDelayMs = 1;
+            return config;
         }
 
         synchronized void refuse(UUID id, String reason) {

@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 import static java.lang.System.Logger.Level.WARNING;
 
@@ -46,7 +46,8 @@ public class Cursors {
     private final SecretKeySpec key;
 
     @Inject
-    Cursors(@ConfigProperty(name = "datapipe.web.cursor-secret") Optional<String> secret) {
+    Cursors(@ConfigProperties WebConfig config) {
+        Optional<String> secret = config.cursorSecret();
         byte[] keyBytes;
         if (secret.isPresent()) {
             keyBytes = secret.get().getBytes(StandardCharsets.UTF_8);

@@ -20,7 +20,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -52,12 +52,11 @@ public class DataResource {
     @Inject
     DataResource(RecordQueries queries,
                  Cursors cursors,
-                 @ConfigProperty(name = "datapipe.web.default-limit", defaultValue = "50") int defaultLimit,
-                 @ConfigProperty(name = "datapipe.web.max-limit", defaultValue = "500") int maxLimit) {
+                 @ConfigProperties WebConfig config) {
         this.queries = queries;
         this.cursors = cursors;
-        this.defaultLimit = defaultLimit;
-        this.maxLimit = maxLimit;
+        this.defaultLimit = config.defaultLimit();
+        this.maxLimit = config.maxLimit();
     }
 
     @GET

@@ -15,7 +15,7 @@ import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 import static java.lang.System.Logger.Level.WARNING;
 
@@ -33,8 +33,8 @@ public class DatabaseUnavailableMapper implements ExceptionMapper<PersistenceExc
     private final UnexpectedExceptionMapper unexpected = new UnexpectedExceptionMapper();
 
     @Inject
-    DatabaseUnavailableMapper(@ConfigProperty(name = "datapipe.web.retry-after-seconds", defaultValue = "5") long retryAfter) {
-        this.retryAfter = Duration.ofSeconds(retryAfter);
+    DatabaseUnavailableMapper(@ConfigProperties WebConfig config) {
+        this.retryAfter = config.retryAfter();
     }
 
     @Override

@@ -2,8 +2,10 @@ package io.datapipe.messaging.rabbitmq;
 
 /**
  * Nack an incoming message with this (or with an exception caused by it) to say that retrying cannot
- * help: the message is rejected without requeueing, so the queue dead-letters it at once. Any other
- * nack reason requeues the message for another delivery.
+ * help: the connector publishes a copy to the channel's {@code dead-letter-exchange} at once, with
+ * {@link FailureHeaders} saying why, and acknowledges the original (without a dead-letter exchange, it
+ * rejects the message without requeueing). Any other nack reason follows the channel's
+ * {@code failure-strategy}: requeued, or retried through the retry queues.
  */
 public class DeadLetterException extends RuntimeException {
 
@@ -15,17 +17,5 @@ public class DeadLetterException extends RuntimeException {
 
     public DeadLetterException(String message, Throwable cause) {
         super(message, cause);
-    }
-
-    static boolean isCause(Throwable reason) {
-        for (Throwable t = reason; t != null; t = t.getCause()) {
-            if (t instanceof DeadLetterException) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
     }
 }

@@ -27,9 +27,6 @@ public final class FailureHeaders {
     /** When an operator replayed the message from the dead-letter queue (ISO-8601). */
     public static final String REPLAYED_AT = "x-replayed-at";
 
-    /** Longest failure message kept in a header. */
-    static final int MAX_MESSAGE_LENGTH = 1_000;
-
     private FailureHeaders() {
     }
 }

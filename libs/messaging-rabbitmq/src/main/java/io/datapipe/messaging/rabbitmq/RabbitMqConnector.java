@@ -1,25 +1,23 @@
 package io.datapipe.messaging.rabbitmq;
 
-import java.time.Duration;
+
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
+
+import io.datapipe.messaging.rabbitmq.internal.Links;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.annotation.RegistryScope;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
-import org.eclipse.microprofile.reactive.messaging.spi.ConnectorFactory;
 import org.eclipse.microprofile.reactive.messaging.spi.IncomingConnectorFactory;
 import org.eclipse.microprofile.reactive.messaging.spi.OutgoingConnectorFactory;
 import org.eclipse.microprofile.reactive.streams.operators.PublisherBuilder;
@@ -42,7 +40,7 @@ import static java.lang.System.Logger.Level.INFO;
  *
  * Each channel has its own AMQP connection (publishers and consumers should not share one: the broker
  * throttles publishing connections). See {@link ConnectionSettings} and {@link TopologySettings} for
- * the connection and topology keys, {@link OutgoingEndpoint} and {@link IncomingEndpoint} for the
+ * the connection and topology keys, {@link OutgoingLink} and {@link IncomingLink} for the
  * per-direction keys.
  *
  * <p>On shutdown ({@code @BeforeDestroyed(ApplicationScoped)}, while the application's beans are
@@ -58,9 +56,7 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
 
     private static final System.Logger LOGGER = System.getLogger(RabbitMqConnector.class.getName());
 
-    private final List<IncomingEndpoint> incoming = new CopyOnWriteArrayList<>();
-    private final List<OutgoingEndpoint> outgoing = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, daemonThreads());
+    private final Links links = new Links();
     private volatile boolean stopped;
 
     @Inject
@@ -68,19 +64,13 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
     private Instance<MetricRegistry> registries;
 
     @Override
-    public PublisherBuilder<IncomingRabbitMqMessage> getPublisherBuilder(Config config) {
-        IncomingEndpoint endpoint = new IncomingEndpoint(channelName(config), config, scheduler, metrics(config));
-        incoming.add(endpoint);
-        endpoint.start();
-        return ReactiveStreams.fromPublisher(endpoint.publisher());
+    public PublisherBuilder<? extends Message<byte[]>> getPublisherBuilder(Config config) {
+        return ReactiveStreams.fromPublisher(links.incoming(config, registry()));
     }
 
     @Override
     public SubscriberBuilder<Message<?>, Void> getSubscriberBuilder(Config config) {
-        OutgoingEndpoint endpoint = new OutgoingEndpoint(channelName(config), config, scheduler, metrics(config));
-        outgoing.add(endpoint);
-        endpoint.start();
-        return ReactiveStreams.<Message<?>>builder().to(endpoint);
+        return ReactiveStreams.<Message<?>>builder().to(links.outgoing(config, registry()));
     }
 
     /**
@@ -89,9 +79,7 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
      * @return one status per channel
      */
     public List<ChannelStatus> status() {
-        return java.util.stream.Stream.concat(incoming.stream(), outgoing.stream())
-                .map(Endpoint::status)
-                .toList();
+        return links.status();
     }
 
     /**
@@ -100,11 +88,19 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
      * @param channel the channel name
      * @return operations on its dead-letter queue, or empty when it has none
      */
-    public java.util.Optional<DeadLetterQueue> deadLetterQueue(String channel) {
-        return incoming.stream()
-                .filter(endpoint -> endpoint.channelName.equals(channel))
-                .findFirst()
-                .flatMap(IncomingEndpoint::deadLetterQueue);
+    public Optional<DeadLetterQueue> deadLetterQueue(String channel) {
+        return links.deadLetterQueue(channel);
+    }
+
+    /**
+     * The dead-letter queues of this connector's channels, for the application to inject without naming
+     * the connector.
+     *
+     * @return them
+     */
+    @Produces
+    DeadLetterQueues deadLetterQueues() {
+        return this::deadLetterQueue;
     }
 
     /**
@@ -113,7 +109,7 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
      * @return the count over all incoming channels
      */
     public int unsettledIncoming() {
-        return incoming.stream().mapToInt(IncomingEndpoint::unsettledCount).sum();
+        return links.unsettledIncoming();
     }
 
     /**
@@ -122,7 +118,7 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
      * @return the count over all outgoing channels
      */
     public int inFlightOutgoing() {
-        return outgoing.stream().mapToInt(OutgoingEndpoint::inFlight).sum();
+        return links.inFlightOutgoing();
     }
 
     void beforeShutdown(@Observes @BeforeDestroyed(ApplicationScoped.class) Object event) {
@@ -136,26 +132,10 @@ public class RabbitMqConnector implements IncomingConnectorFactory, OutgoingConn
         }
         stopped = true;
         LOGGER.log(INFO, "stopping RabbitMQ channels: draining incoming, then awaiting outgoing confirms");
-        incoming.forEach(IncomingEndpoint::drainAndClose);
-        outgoing.forEach(endpoint -> endpoint.stop(Duration.ofSeconds(5)));
-        scheduler.shutdownNow();
+        links.stop();
     }
 
-    private ChannelMetrics metrics(Config config) {
-        MetricRegistry registry = registries != null && registries.isResolvable() ? registries.get() : null;
-        return ChannelMetrics.create(registry, channelName(config));
-    }
-
-    private static String channelName(Config config) {
-        return config.getValue(ConnectorFactory.CHANNEL_NAME_ATTRIBUTE, String.class);
-    }
-
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, "datapipe-rabbitmq-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    private MetricRegistry registry() {
+        return registries != null && registries.isResolvable() ? registries.get() : null;
     }
 }

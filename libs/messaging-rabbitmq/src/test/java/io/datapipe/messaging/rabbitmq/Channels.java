@@ -71,6 +71,11 @@ final class Channels {
         connector.stop();
     }
 
+    /** What the broker delivered with a message; every message of an incoming channel has it. */
+    static IncomingRabbitMqMetadata meta(Message<?> message) {
+        return IncomingRabbitMqMetadata.of(message).orElseThrow(() -> new AssertionError("no RabbitMQ metadata on " + message));
+    }
+
     static Config config(Map<String, String> values) {
         return ConfigProviderResolver.instance().getBuilder()
                 .withSources(MpConfigSources.create(values))
@@ -99,7 +104,7 @@ final class Channels {
 
     /** Collects what an incoming channel delivers, requesting only as much as the test asks. */
     static final class Receiver implements Subscriber<Message<?>> {
-        private final BlockingQueue<IncomingRabbitMqMessage> received = new LinkedBlockingQueue<>();
+        private final BlockingQueue<Message<byte[]>> received = new LinkedBlockingQueue<>();
         private final CompletableFuture<Subscription> subscription = new CompletableFuture<>();
         private final CompletableFuture<Void> completed = new CompletableFuture<>();
 
@@ -107,16 +112,16 @@ final class Channels {
             subscription.join().request(n);
         }
 
-        IncomingRabbitMqMessage next() throws InterruptedException {
-            IncomingRabbitMqMessage message = received.poll(20, TimeUnit.SECONDS);
+        Message<byte[]> next() throws InterruptedException {
+            Message<byte[]> message = received.poll(20, TimeUnit.SECONDS);
             if (message == null) {
                 throw new AssertionError("no message delivered within 20 s");
             }
             return message;
         }
 
-        List<IncomingRabbitMqMessage> next(int count) throws InterruptedException {
-            List<IncomingRabbitMqMessage> messages = new java.util.ArrayList<>();
+        List<Message<byte[]>> next(int count) throws InterruptedException {
+            List<Message<byte[]>> messages = new java.util.ArrayList<>();
             for (int i = 0; i < count; i++) {
                 messages.add(next());
             }
@@ -137,8 +142,9 @@ final class Channels {
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void onNext(Message<?> message) {
-            received.add((IncomingRabbitMqMessage) message);
+            received.add((Message<byte[]>) message);
         }
 
         @Override

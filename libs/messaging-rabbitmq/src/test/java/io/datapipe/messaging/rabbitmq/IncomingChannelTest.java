@@ -15,10 +15,12 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.MessageProperties;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static io.datapipe.messaging.rabbitmq.Channels.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,16 +49,16 @@ class IncomingChannelTest {
         publish(3);
 
         receiver.request(10);
-        List<IncomingRabbitMqMessage> messages = receiver.next(3);
+        List<Message<byte[]>> messages = receiver.next(3);
 
         assertThat(messages).extracting(m -> new String(m.getPayload(), StandardCharsets.UTF_8))
                 .containsExactly("m0", "m1", "m2");
-        assertThat(messages.get(0).messageId()).contains("id-0");
-        assertThat(messages.get(0).header("user-id")).contains("alice");
-        assertThat(messages.get(0).isRedelivered()).isFalse();
+        assertThat(meta(messages.get(0)).messageId()).contains("id-0");
+        assertThat(meta(messages.get(0)).header("user-id")).contains("alice");
+        assertThat(meta(messages.get(0)).isRedelivered()).isFalse();
         assertThat(channels.connector().unsettledIncoming()).isEqualTo(3);
 
-        for (IncomingRabbitMqMessage message : messages) {
+        for (Message<byte[]> message : messages) {
             message.ack().toCompletableFuture().join();
         }
         assertThat(channels.connector().unsettledIncoming()).isZero();
@@ -74,7 +76,7 @@ class IncomingChannelTest {
         publish(10);
 
         receiver.request(100);
-        List<IncomingRabbitMqMessage> first = receiver.next(3);
+        List<Message<byte[]>> first = receiver.next(3);
 
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> receiver.pending() == 0 && channels.connector().unsettledIncoming() == 3);
@@ -91,13 +93,13 @@ class IncomingChannelTest {
         publish(1);
         receiver.request(10);
 
-        IncomingRabbitMqMessage first = receiver.next();
+        Message<byte[]> first = receiver.next();
         first.nack(new IllegalStateException("database is down")).toCompletableFuture().join();
-        IncomingRabbitMqMessage again = receiver.next();
+        Message<byte[]> again = receiver.next();
 
-        assertThat(again.messageId()).isEqualTo(first.messageId());
-        assertThat(again.isRedelivered()).isTrue();
-        assertThat(again.deliveryCount()).isEqualTo(1);
+        assertThat(meta(again).messageId()).isEqualTo(meta(first).messageId());
+        assertThat(meta(again).isRedelivered()).isTrue();
+        assertThat(meta(again).deliveryCount()).isEqualTo(1);
         again.ack();
     }
 
@@ -149,17 +151,17 @@ class IncomingChannelTest {
         publish(1);
         receiver.request(10);
 
-        IncomingRabbitMqMessage first = receiver.next();
+        Message<byte[]> first = receiver.next();
         long failedAt = System.nanoTime();
         first.nack(new IllegalStateException("attempt 1")).toCompletableFuture().join();
         for (int retry = 1; retry <= topology.retryDelaysMs().size(); retry++) {
-            IncomingRabbitMqMessage again = receiver.next();
+            Message<byte[]> again = receiver.next();
             long waitedMs = (System.nanoTime() - failedAt) / 1_000_000;
             // It came back through the retry queue of this attempt, not straight away.
             assertThat(waitedMs).isGreaterThanOrEqualTo(topology.retryDelaysMs().get(retry - 1));
-            assertThat(again.messageId()).contains("id-0");
-            assertThat(again.headers().get(FailureHeaders.RETRY_COUNT)).isEqualTo(retry);
-            assertThat(again.header(FailureHeaders.FAILURE_MESSAGE)).contains("attempt " + retry);
+            assertThat(meta(again).messageId()).contains("id-0");
+            assertThat(meta(again).headers().get(FailureHeaders.RETRY_COUNT)).isEqualTo(retry);
+            assertThat(meta(again).header(FailureHeaders.FAILURE_MESSAGE)).contains("attempt " + retry);
             failedAt = System.nanoTime();
             again.nack(new IllegalStateException("attempt " + (retry + 1))).toCompletableFuture().join();
         }
@@ -182,7 +184,7 @@ class IncomingChannelTest {
         awaitUp();
         publish(4);
         receiver.request(10);
-        List<IncomingRabbitMqMessage> messages = receiver.next(4);
+        List<Message<byte[]>> messages = receiver.next(4);
 
         // The last two are settled first: they cannot be acknowledged together with the first two,
         // which the application still holds.
@@ -191,12 +193,13 @@ class IncomingChannelTest {
         messages.get(0).nack(new IllegalStateException("try again")).toCompletableFuture().join();
 
         // The nacked one comes back; the held one is not acknowledged by anyone else's ack.
-        IncomingRabbitMqMessage again = receiver.next();
-        assertThat(again.messageId()).isEqualTo(messages.get(0).messageId());
+        Message<byte[]> again = receiver.next();
+        assertThat(meta(again).messageId()).isEqualTo(meta(messages.get(0)).messageId());
         channels.stop();
 
         // Closing returned what was held (the second) and the redelivered first; the acknowledged two are gone.
-        assertThat(broker.messageCount(topology.queue())).isEqualTo(2);
+        // The broker requeues them once it has processed the close, a moment after stop() returns.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(broker.messageCount(topology.queue())).isEqualTo(2));
     }
 
     @Test
@@ -206,13 +209,13 @@ class IncomingChannelTest {
         publish(2);
         receiver.request(10);
 
-        IncomingRabbitMqMessage message = receiver.next();
+        Message<byte[]> message = receiver.next();
         message.ack().toCompletableFuture().join();
         // A second settlement must not reach the broker: acking a tag twice would close the channel.
         message.nack(new IllegalStateException("late")).toCompletableFuture().join();
         message.ack().toCompletableFuture().join();
 
-        IncomingRabbitMqMessage second = receiver.next();
+        Message<byte[]> second = receiver.next();
         second.ack().toCompletableFuture().join();
         assertThat(channels.connector().status()).allSatisfy(status -> assertThat(status.isUp()).isTrue());
     }
@@ -223,7 +226,7 @@ class IncomingChannelTest {
         awaitUp();
         publish(2);
         receiver.request(1);
-        IncomingRabbitMqMessage held = receiver.next();
+        Message<byte[]> held = receiver.next();
 
         Thread stopper = new Thread(channels::stop);
         stopper.start();
@@ -234,8 +237,9 @@ class IncomingChannelTest {
         stopper.join(10_000);
 
         assertThat(stopper.isAlive()).isFalse();
-        // The acknowledged message is gone; the one never handed out went back to the queue.
-        assertThat(broker.messageCount(topology.queue())).isEqualTo(1);
+        // The acknowledged message is gone; the one never handed out goes back to the queue once the broker
+        // has processed the close.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(broker.messageCount(topology.queue())).isEqualTo(1));
     }
 
     private void publish(int count) throws IOException, TimeoutException, InterruptedException {

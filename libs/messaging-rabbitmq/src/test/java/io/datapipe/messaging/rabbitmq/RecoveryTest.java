@@ -7,10 +7,12 @@ import java.util.concurrent.TimeUnit;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTopology;
 
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static io.datapipe.messaging.rabbitmq.Channels.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
@@ -44,25 +46,25 @@ class RecoveryTest {
         awaitState(true);
         sender.send(OutgoingRabbitMqMessage.builder(utf8("before")).messageId("before")).get(10, TimeUnit.SECONDS);
         receiver.request(100);
-        IncomingRabbitMqMessage unacked = receiver.next();
-        assertThat(unacked.messageId()).contains("before");
+        Message<byte[]> unacked = receiver.next();
+        assertThat(meta(unacked).messageId()).contains("before");
 
         assertThat(broker.closeConnections(topology.exchange())).isEqualTo(2);
 
         // Both channels notice, reconnect by themselves and report it.
         awaitState(true);
         // The message that was not acknowledged comes again, flagged as a redelivery ...
-        IncomingRabbitMqMessage redelivered = receiver.next();
-        assertThat(redelivered.messageId()).contains("before");
-        assertThat(redelivered.isRedelivered()).isTrue();
+        Message<byte[]> redelivered = receiver.next();
+        assertThat(meta(redelivered).messageId()).contains("before");
+        assertThat(meta(redelivered).isRedelivered()).isTrue();
         // ... and acknowledging the stale copy is harmless: it must not reach the new channel.
         unacked.ack().toCompletableFuture().join();
         redelivered.ack().toCompletableFuture().join();
 
         // Publishing works again and is confirmed.
         sender.send(OutgoingRabbitMqMessage.builder(utf8("after")).messageId("after")).get(10, TimeUnit.SECONDS);
-        IncomingRabbitMqMessage after = receiver.next();
-        assertThat(after.messageId()).contains("after");
+        Message<byte[]> after = receiver.next();
+        assertThat(meta(after).messageId()).contains("after");
         after.ack().toCompletableFuture().join();
         assertThat(channels.connector().status()).allSatisfy(status -> assertThat(status.isUp()).isTrue());
         await().atMost(Duration.ofSeconds(5)).until(() -> broker.messageCount(topology.queue()) == 0);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Fills charts/datapipe/files/ (git-ignored) from the single sources the Kustomize tree uses: Helm reads
+# only inside the chart's folder, so `make chart` (and the chart's tests) lay these files there before
+# the chart is rendered or packaged. Never edit charts/datapipe/files/: edit the source on the left.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=charts/datapipe/files
+rm -rf "$files"
+mkdir -p "$files/dashboards"
+cp dashboards/*.json                                   "$files/dashboards/"
+cp k8s/base/monitoring/prometheusrule.yaml             "$files/prometheusrule.yaml"
+cp k8s/base/rollouts/analysistemplate.yaml             "$files/analysistemplate.yaml"
+cp k8s/base/otel-collector/config.yaml                 "$files/otel-collector-config.yaml"
+cp k8s/components/alerting-chat/alertmanagerconfig.yaml "$files/alertmanagerconfig-chat.yaml"
+cp k8s/components/alarms/alertmanagerconfig.yaml       "$files/alertmanagerconfig-pager.yaml"
