@@ -65,6 +65,7 @@ module "secrets" {
   source       = "./modules/secrets"
   create       = var.external_secrets
   kms_key_arn  = module.kms.key_arn
+  paging       = var.alarms_page
   amazon_mq    = var.broker == "amazon-mq"
   broker_admin = var.broker == "amazon-mq" ? module.broker[0].admin : null
 }
@@ -95,6 +96,11 @@ module "pod_roles" {
       namespace       = "logging"
       service_account = "fluent-bit"
       write_logs      = [module.logs.application_log_group_arn]
+    }
+    cert-manager = {
+      namespace       = "cert-manager"
+      service_account = "cert-manager"
+      dns_zone        = var.dns_zone_id
     }
     aws-load-balancer-controller = {
       namespace       = "kube-system"

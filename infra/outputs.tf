@@ -26,6 +26,7 @@ locals {
       apiClientId     = module.identity.api_client_id
       authDomain      = module.identity.hosted_domain
       logGroup        = module.logs.application_log_group
+      dnsZoneId       = var.dns_zone_id
     },
     # Amazon MQ's AMQPS host; without it the overlay runs its own broker.
     var.broker == "amazon-mq" ? { brokerHost = module.broker[0].host } : {},

@@ -31,6 +31,11 @@ variable "host" {
   type        = string
 }
 
+variable "dns_zone_id" {
+  description = "The Route 53 hosted zone that holds host: cert-manager proves the domain there (DNS-01) for the Gateway's certificate."
+  type        = string
+}
+
 variable "vpc_cidr" {
   description = "The VPC's address range; split into three public and three private subnets."
   type        = string

@@ -1,5 +1,6 @@
 # dev: one of everything, small. Account and region: TF_VAR_account_id, TF_VAR_region.
 repository         = "https://github.com/example-org/datapipe.git"
+dns_zone_id        = "Z0EXAMPLE0DEV"
 host               = "datapipe.dev.example.com"
 auth_domain_prefix = "datapipe-dev-example"
 

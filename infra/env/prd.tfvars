@@ -1,6 +1,7 @@
 # prd: Multi-AZ everything, 35 days of point-in-time recovery, deletion protection,
 # the three-node Amazon MQ cluster, alarms that page.
 repository         = "https://github.com/example-org/datapipe.git"
+dns_zone_id        = "Z0EXAMPLE0PRD"
 host               = "datapipe.example.com"
 auth_domain_prefix = "datapipe-example"
 

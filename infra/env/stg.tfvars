@@ -1,5 +1,6 @@
 # stg: production's shape (Multi-AZ database, Amazon MQ, External Secrets), smaller.
 repository         = "https://github.com/example-org/datapipe.git"
+dns_zone_id        = "Z0EXAMPLE0STG"
 host               = "datapipe.stg.example.com"
 auth_domain_prefix = "datapipe-stg-example"
 

@@ -12,6 +12,11 @@ variable "kms_key_arn" {
   type = string
 }
 
+# Whether alerts page (prd): only then is there a PagerDuty routing key to keep.
+variable "paging" {
+  type = bool
+}
+
 variable "amazon_mq" {
   type = bool
 }
@@ -36,7 +41,7 @@ locals {
       "datapipe/rabbitmq/persister" = "persister"
     } : {}
   ) : {}
-  filled_elsewhere = var.create ? ["datapipe/alerting/chat", "datapipe/alerting/pagerduty"] : []
+  filled_elsewhere = var.create ? concat(["datapipe/alerting/chat"], var.paging ? ["datapipe/alerting/pagerduty"] : []) : []
   broker_admin     = var.create && var.amazon_mq ? ["datapipe/rabbitmq/admin"] : []
 }
 

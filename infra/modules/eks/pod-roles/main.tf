@@ -3,6 +3,7 @@
 #   managed_policy  - an AWS managed policy by name (the collector: AWSXrayWriteOnlyAccess)
 #   read_secrets    - GetSecretValue on these secret ARNs only (External Secrets)
 #   write_logs      - put events into these log groups only (Fluent Bit)
+#   dns_zone        - change records of this Route 53 zone (cert-manager's DNS-01)
 #   load_balancers  - manage load balancers, target groups and their security groups in
 #                     this VPC (the AWS Load Balancer Controller)
 
@@ -37,6 +38,7 @@ variable "roles" {
     managed_policy  = optional(string)
     read_secrets    = optional(list(string), [])
     write_logs      = optional(list(string), [])
+    dns_zone        = optional(string)
     load_balancers  = optional(bool, false)
   }))
 }
@@ -120,6 +122,29 @@ data "aws_iam_policy_document" "write_logs" {
 resource "aws_iam_role_policy" "write_logs" {
   for_each = data.aws_iam_policy_document.write_logs
   name     = "write-logs"
+  role     = aws_iam_role.this[each.key].id
+  policy   = each.value.json
+}
+
+data "aws_iam_policy_document" "dns_zone" {
+  for_each = { for k, r in var.roles : k => r if r.dns_zone != null }
+  statement {
+    actions   = ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]
+    resources = ["${local.arn}:route53:::hostedzone/${each.value.dns_zone}"]
+  }
+  statement {
+    actions   = ["route53:GetChange"]
+    resources = ["${local.arn}:route53:::change/*"]
+  }
+  statement {
+    actions   = ["route53:ListHostedZonesByName"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "dns_zone" {
+  for_each = data.aws_iam_policy_document.dns_zone
+  name     = "dns-zone"
   role     = aws_iam_role.this[each.key].id
   policy   = each.value.json
 }
