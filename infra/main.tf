@@ -55,6 +55,7 @@ module "eks" {
   subnet_ids            = module.network.private_subnet_ids
   public_access_cidrs   = var.cluster_public_access_cidrs
   admin_arns            = var.cluster_admin_arns
+  viewer_arns           = var.cluster_viewer_arns
   kms_key_arn           = module.kms.key_arn
   node_instance_types   = var.node_instance_types
   node_count            = var.node_count
@@ -86,6 +87,7 @@ module "pod_roles" {
       namespace       = local.namespace
       service_account = "otel-collector"
       managed_policy  = "AWSXrayWriteOnlyAccess"
+      use_key         = true
     }
     external-secrets = {
       namespace       = "external-secrets"

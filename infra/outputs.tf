@@ -69,3 +69,13 @@ output "pod_roles" {
   description = "namespace, service account and IAM role of each workload that calls AWS."
   value       = module.pod_roles.roles
 }
+
+output "oidc_issuer" {
+  description = "The identity provider's issuer (iss of its tokens)."
+  value       = module.identity.issuer
+}
+
+output "jwks_uri" {
+  description = "Where the identity provider publishes its signing keys."
+  value       = module.identity.jwks_uri
+}

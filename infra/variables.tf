@@ -70,8 +70,14 @@ variable "cluster_admin_arns" {
   default     = []
 }
 
+variable "cluster_viewer_arns" {
+  description = "IAM roles that may read the argocd namespace only: the infra workflow's plan role (infra/bootstrap output plan_role_arn)."
+  type        = list(string)
+  default     = []
+}
+
 variable "node_instance_types" {
-  description = "Instance types of the managed node group (Graviton)."
+  description = "Instance types of the managed node group (x86_64: the images main.yml builds are amd64)."
   type        = list(string)
 }
 

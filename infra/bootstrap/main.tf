@@ -214,6 +214,31 @@ data "aws_iam_policy_document" "state_access" {
   }
 }
 
+# Refreshing the secrets Terraform made reads their current version (the provider calls
+# GetSecretValue), under the environment's key. Whoever can run a plan can read them:
+# keep <env>-plan environments to this repository's branches (forks get no OIDC token).
+data "aws_iam_policy_document" "plan_secrets" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account}:secret:datapipe/*"]
+  }
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = ["arn:${local.partition}:kms:${var.region}:${local.account}:key/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${var.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "plan_secrets" {
+  name   = "refresh-secrets"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan_secrets.json
+}
+
 resource "aws_iam_role" "plan" {
   name               = "datapipe-terraform-plan"
   assume_role_policy = data.aws_iam_policy_document.plan_trust.json

@@ -5,7 +5,7 @@ host               = "datapipe.dev.example.com"
 auth_domain_prefix = "datapipe-dev-example"
 
 single_nat_gateway  = true
-node_instance_types = ["t4g.large"]
+node_instance_types = ["t3.large"]
 node_count          = { min = 2, desired = 2, max = 4 }
 
 db_instance_class        = "db.t4g.medium"

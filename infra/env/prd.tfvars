@@ -5,7 +5,7 @@ dns_zone_id        = "Z0EXAMPLE0PRD"
 host               = "datapipe.example.com"
 auth_domain_prefix = "datapipe-example"
 
-node_instance_types = ["m7g.xlarge"]
+node_instance_types = ["m7i.xlarge"]
 node_count          = { min = 3, desired = 4, max = 12 }
 
 db_instance_class        = "db.m7g.large"

@@ -4,7 +4,7 @@ dns_zone_id        = "Z0EXAMPLE0STG"
 host               = "datapipe.stg.example.com"
 auth_domain_prefix = "datapipe-stg-example"
 
-node_instance_types = ["m7g.large"]
+node_instance_types = ["m7i.large"]
 node_count          = { min = 3, desired = 3, max = 6 }
 
 db_instance_class        = "db.t4g.medium"

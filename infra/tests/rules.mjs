@@ -39,6 +39,8 @@ const ENCRYPTION = {
     'rule.apply_server_side_encryption_by_default.sse_algorithm': (v) => v === 'aws:kms',
     'rule.apply_server_side_encryption_by_default.kms_master_key_id': set,
   },
+  aws_xray_encryption_config: { type: (v) => v === 'KMS', key_id: set },
+  aws_ebs_default_kms_key: { key_arn: set },
   aws_launch_template: { 'block_device_mappings.ebs.encrypted': (v) => v === true, 'block_device_mappings.ebs.kms_key_id': set },
   // Amazon MQ offers customer-managed keys to ActiveMQ only; RabbitMQ brokers are encrypted with an AWS owned key.
   aws_mq_broker: { 'encryption_options.use_aws_owned_key': (v, b) => (b.engine_type === 'RabbitMQ' ? v === true : v === false) },

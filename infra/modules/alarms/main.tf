@@ -93,26 +93,26 @@ locals {
   }
 
   database_alarms = {
-    DatapipeDatabaseStorageLow = {
+    RdsStorageLow = {
       metric   = "FreeStorageSpace", statistic = "Minimum", operator = "LessThanThreshold", threshold = 5 * 1024 * 1024 * 1024
       severity = "page", description = "Less than 5 GiB free on the database's storage (storage autoscaling has reached its maximum, or cannot keep up)."
     }
-    DatapipeDatabaseCpuHigh = {
+    RdsCpuHigh = {
       metric   = "CPUUtilization", statistic = "Average", operator = "GreaterThanThreshold", threshold = 80
       severity = "ticket", description = "The database's CPU has been above 80 % for 15 minutes."
     }
-    DatapipeDatabaseWalPilingUp = {
+    RdsWalPilingUp = {
       metric   = "TransactionLogsDiskUsage", statistic = "Maximum", operator = "GreaterThanThreshold", threshold = 2 * 1024 * 1024 * 1024
       severity = "ticket", description = "Over 2 GiB of write-ahead log kept: a replication slot or the standby is not keeping up."
     }
   }
 
   broker_alarms = var.broker == null ? {} : {
-    DatapipeBrokerMemoryAlarm = {
+    AmazonMqMemoryAlarm = {
       metric      = "RabbitMQMemUsed", limit = "RabbitMQMemLimit", threshold = 0.8
       description = "The broker uses over 80 % of its memory high watermark: at 100 % RabbitMQ blocks every publisher."
     }
-    DatapipeBrokerDiskAlarm = {
+    AmazonMqDiskAlarm = {
       metric      = "RabbitMQDiskFreeLimit", limit = "RabbitMQDiskFree", threshold = 0.5
       description = "The broker's free disk is within twice its free-disk limit: at the limit RabbitMQ blocks every publisher."
     }
@@ -183,8 +183,8 @@ resource "aws_cloudwatch_metric_alarm" "broker" {
 # A node failing its EC2 status checks (hardware, network, the kernel): the cluster's
 # own view of it (kube-state-metrics) may be gone with it.
 resource "aws_cloudwatch_metric_alarm" "nodes" {
-  alarm_name          = "${var.name}-DatapipeNodeStatusCheckFailed"
-  alarm_description   = "A node of the EKS node group fails its EC2 status checks. Runbook: docs/runbooks.md#datapipenodestatuscheckfailed"
+  alarm_name          = "${var.name}-NodeStatusCheckFailed"
+  alarm_description   = "A node of the EKS node group fails its EC2 status checks. Runbook: docs/runbooks.md#nodestatuscheckfailed"
   namespace           = "AWS/EC2"
   metric_name         = "StatusCheckFailed"
   dimensions          = { AutoScalingGroupName = var.node_group_asg }

@@ -27,6 +27,12 @@ variable "admin_arns" {
   type = list(string)
 }
 
+# Principals that only read Argo CD's namespace: the infra workflow's plan role, whose plan
+# reads the Argo CD release (Helm keeps it as Secrets there).
+variable "viewer_arns" {
+  type = list(string)
+}
+
 variable "kms_key_arn" {
   type = string
 }
@@ -109,22 +115,32 @@ resource "aws_eks_cluster" "this" {
   depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.control_plane]
 }
 
-resource "aws_eks_access_entry" "admin" {
-  for_each      = toset(var.admin_arns)
+# Who may use the cluster's API, by EKS access entries (no aws-auth ConfigMap):
+# administrators everywhere, viewers in the argocd namespace only.
+locals {
+  access = merge(
+    { for arn in var.viewer_arns : arn => { policy = "AmazonEKSAdminViewPolicy", namespaces = ["argocd"] } },
+    { for arn in var.admin_arns : arn => { policy = "AmazonEKSClusterAdminPolicy", namespaces = null } },
+  )
+}
+
+resource "aws_eks_access_entry" "this" {
+  for_each      = local.access
   cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.value
+  principal_arn = each.key
   type          = "STANDARD"
 }
 
-resource "aws_eks_access_policy_association" "admin" {
-  for_each      = toset(var.admin_arns)
+resource "aws_eks_access_policy_association" "this" {
+  for_each      = local.access
   cluster_name  = aws_eks_cluster.this.name
-  principal_arn = each.value
-  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+  principal_arn = each.key
+  policy_arn    = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/${each.value.policy}"
   access_scope {
-    type = "cluster"
+    type       = each.value.namespaces == null ? "cluster" : "namespace"
+    namespaces = each.value.namespaces
   }
-  depends_on = [aws_eks_access_entry.admin]
+  depends_on = [aws_eks_access_entry.this]
 }
 
 # Nodes: pull images (ECR), run the VPC CNI, nothing else. Pods get their own roles
@@ -184,7 +200,7 @@ resource "aws_eks_node_group" "default" {
   node_group_name = "default"
   node_role_arn   = aws_iam_role.node.arn
   subnet_ids      = var.subnet_ids
-  ami_type        = "AL2023_ARM_64_STANDARD"
+  ami_type        = "AL2023_x86_64_STANDARD"
   capacity_type   = "ON_DEMAND"
   instance_types  = var.node_instance_types
 

@@ -32,6 +32,8 @@ locals {
         path           = "argocd/platform"
         helm = {
           valueFiles = ["../../k8s/overlays/${var.environment}/platform.yaml"]
+          # The Applications it renders sync the same repository and revision.
+          valuesObject = { repository = { url = var.repository, revision = var.revision } }
         }
       }
       destination = { server = "https://kubernetes.default.svc", namespace = "argocd" }

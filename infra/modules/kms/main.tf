@@ -1,6 +1,7 @@
 # One customer-managed key per environment, rotated yearly: the EKS secrets, the database
 # (storage, Performance Insights, the master password's secret), the application
-# secrets, the images, the log groups and the alarm topics are encrypted with it.
+# secrets, the images, the log groups, the alarm topics, the EBS volumes and the traces
+# are encrypted with it.
 
 variable "name" {
   type = string
@@ -97,6 +98,22 @@ resource "aws_kms_key" "this" {
 resource "aws_kms_alias" "this" {
   name          = "alias/${var.name}"
   target_key_id = aws_kms_key.this.key_id
+}
+
+# Every EBS volume of the account in this region (the nodes' root volumes, the persistent
+# volumes of Prometheus, Alertmanager and the dev broker) is encrypted, with this key.
+resource "aws_ebs_encryption_by_default" "this" {
+  enabled = true
+}
+
+resource "aws_ebs_default_kms_key" "this" {
+  key_arn = aws_kms_key.this.arn
+}
+
+# Traces at rest in X-Ray.
+resource "aws_xray_encryption_config" "this" {
+  type   = "KMS"
+  key_id = aws_kms_key.this.arn
 }
 
 output "key_arn" {

@@ -1,6 +1,7 @@
 # One IAM role per workload that calls AWS, bound by EKS Pod Identity to exactly one
 # namespace and service account. Each role gets only what its workload does:
 #   managed_policy  - an AWS managed policy by name (the collector: AWSXrayWriteOnlyAccess)
+#   use_key         - encrypt with the environment's key (X-Ray keeps traces under it)
 #   read_secrets    - GetSecretValue on these secret ARNs only (External Secrets)
 #   write_logs      - put events into these log groups only (Fluent Bit)
 #   dns_zone        - change records of this Route 53 zone (cert-manager's DNS-01)
@@ -36,6 +37,7 @@ variable "roles" {
     namespace       = string
     service_account = string
     managed_policy  = optional(string)
+    use_key         = optional(bool, false)
     read_secrets    = optional(list(string), [])
     write_logs      = optional(list(string), [])
     dns_zone        = optional(string)
@@ -85,6 +87,21 @@ resource "aws_iam_role_policy_attachment" "managed" {
   for_each   = { for k, r in var.roles : k => r if r.managed_policy != null }
   role       = aws_iam_role.this[each.key].name
   policy_arn = "${local.arn}:iam::aws:policy/${each.value.managed_policy}"
+}
+
+data "aws_iam_policy_document" "use_key" {
+  for_each = { for k, r in var.roles : k => r if r.use_key }
+  statement {
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "use_key" {
+  for_each = data.aws_iam_policy_document.use_key
+  name     = "environment-key"
+  role     = aws_iam_role.this[each.key].id
+  policy   = each.value.json
 }
 
 data "aws_iam_policy_document" "read_secrets" {
