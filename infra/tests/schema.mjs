@@ -23,7 +23,7 @@ export function loadSchema(pkg) {
   const dir = path.dirname(require.resolve(`${pkg}/package.json`));
   const version = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
   // Reading the 130 MB assembly takes seconds: keep what is derived from it beside it.
-  const cache = path.join(dir, '..', '..', '.cache', `infra-schema-${pkg.replace('/', '+')}-${version}.json`);
+  const cache = path.join(dir, '..', '..', '.cache', `infra-schema-2-${pkg.replace('/', '+')}-${version}.json`);
   if (fs.existsSync(cache)) return revive(JSON.parse(fs.readFileSync(cache, 'utf8')));
   const schema = readAssembly(path.join(dir, '.jsii'));
   fs.mkdirSync(path.dirname(cache), { recursive: true });
@@ -32,7 +32,7 @@ export function loadSchema(pkg) {
 }
 
 function revive(schema) {
-  const struct = (s) => ({ attributes: new Set(s.attributes), blocks: Object.fromEntries(Object.entries(s.blocks).map(([k, v]) => [k, struct(v)])) });
+  const struct = (s) => ({ attributes: new Set(s.attributes), required: s.required, blocks: Object.fromEntries(Object.entries(s.blocks).map(([k, v]) => [k, struct(v)])) });
   for (const kind of ['resources', 'dataSources']) for (const [type, s] of Object.entries(schema[kind])) schema[kind][type] = struct(s);
   return schema;
 }
@@ -41,12 +41,13 @@ function readAssembly(assemblyFile) {
   const types = JSON.parse(fs.readFileSync(assemblyFile, 'utf8')).types;
   const schema = { resources: {}, dataSources: {} };
   const structSchema = (fqn, seen = new Set()) => {
-    const s = { attributes: new Set(), blocks: {} };
+    const s = { attributes: new Set(), blocks: {}, required: [] };
     const t = types[fqn];
     if (!t || seen.has(fqn)) return s;
     const next = new Set(seen).add(fqn);
     for (const p of t.properties ?? []) {
       const name = terraformName(p);
+      if (!p.optional) s.required.push(name);
       const nested = p.type?.fqn ?? p.type?.collection?.elementtype?.fqn;
       if (nested && types[nested]?.kind === 'interface' && types[nested]?.datatype) s.blocks[name] = structSchema(nested, next);
       else s.attributes.add(name);
@@ -86,5 +87,7 @@ export function unknownArguments(body, schema, where = '') {
     }
     if (!schema.attributes.has(key)) problems.push(`${where}${key}: no such argument or block`);
   }
+  const present = new Set([...Object.keys(body), ...Object.keys(body.dynamic ?? {})]);
+  for (const name of schema.required ?? []) if (!present.has(name)) problems.push(`${where}${name}: required, missing`);
   return problems;
 }

@@ -1,6 +1,6 @@
 // What `terraform validate` would say about names, without downloading a provider: every
 // argument and block of every resource and data source exists in the pinned provider's
-// schema, the pins are the schemas' versions, and modules are called with the variables
+// schema and none it requires is missing, the pins are the schemas' versions, and modules are called with the variables
 // they declare and referenced by the outputs they have.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ test('the provider pins are the versions whose schemas are checked', () => {
   }
 });
 
-test('every argument and block of every resource and data source exists in its provider', (t) => {
+test('every argument and block of every resource and data source exists in its provider, and every required one is there', (t) => {
   const problems = [];
   const unchecked = new Set();
   for (const config of Object.values(roots)) {
@@ -46,12 +46,14 @@ test('every argument and block of every resource and data source exists in its p
   assert.deepEqual(problems, []);
 });
 
-test('an unknown argument or block is refused', () => {
+test('an unknown argument or block, or a missing required one, is refused', () => {
   const s = SCHEMAS.aws.resources.aws_db_instance;
-  assert.deepEqual(unknownArguments({ engine: 'postgres', storage_encryption: true }, s), ['storage_encryption: no such argument or block']);
-  assert.deepEqual(unknownArguments({ restore_to_point_in_time: [{ use_latest_restorable_time: true, restore_time_utc: 'x' }] }, s),
+  assert.deepEqual(unknownArguments({ instance_class: 'db.t4g.medium', storage_encryption: true }, s), ['storage_encryption: no such argument or block']);
+  assert.deepEqual(unknownArguments({ instance_class: 'db.t4g.medium', restore_to_point_in_time: [{ use_latest_restorable_time: true, restore_time_utc: 'x' }] }, s),
     ['restore_to_point_in_time.restore_time_utc: no such argument or block']);
-  assert.deepEqual(unknownArguments({ dynamic: { parameters: [{ content: [{}] }] } }, SCHEMAS.aws.resources.aws_db_parameter_group), ['parameters: no such block']);
+  assert.deepEqual(unknownArguments({ engine: 'postgres' }, s), ['instance_class: required, missing']);
+  assert.deepEqual(unknownArguments({ cluster_name: 'c', node_role_arn: 'r', subnet_ids: [] }, SCHEMAS.aws.resources.aws_eks_node_group), ['scaling_config: required, missing']);
+  assert.deepEqual(unknownArguments({ family: 'postgres16', dynamic: { parameters: [{ content: [{}] }] } }, SCHEMAS.aws.resources.aws_db_parameter_group), ['parameters: no such block']);
 });
 
 test('modules are called with the variables they declare, every required one, and read by outputs they have', () => {
