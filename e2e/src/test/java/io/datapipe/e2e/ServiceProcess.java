@@ -93,10 +93,14 @@ final class ServiceProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
-    /** The port the service listens on, once it has said so in its log. */
+    /**
+     * The port the service listens on, once it has said so in its log. Start-up with the images'
+     * JVM flags and the agent took up to 60 s on a shared 2-core machine under a load of 10 (the
+     * persister's log reached its first line 52 s after the agent's), so it gets twice that.
+     */
     int port() {
         if (port == 0) {
-            await("port of " + name).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            await("port of " + name).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
                     .until(() -> {
                         checkAlive();
                         port = ServiceProcesses.listeningPort(log);
