@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token lint test bench images chart clean
+.PHONY: help build up down token lint test bench images chart clean platform-values
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -42,6 +42,8 @@ lint: ## checks of the tree itself: no committed secret (scripts/secret-scan.sh)
 
 test: lint ## run every test: the lint, unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
+	npm ci --prefix infra/tests --no-audit --no-fund --loglevel=error
+	npm test --prefix infra/tests
 	PROMTOOL="$$(scripts/promtool.sh)" $(MVN) verify
 
 BENCH_SECONDS ?= 30
@@ -56,6 +58,13 @@ images: ## build the three container images (needs a Docker engine)
 
 chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (before helm install or package)
 	@scripts/chart-files.sh
+
+platform-values: ## after terraform apply: write k8s/overlays/$(ENV)/platform.yaml from its outputs (ENV=dev|stg|prd)
+	@case "$(ENV)" in dev|stg|prd) ;; *) echo "usage: make platform-values ENV=dev|stg|prd" >&2; exit 2;; esac
+	terraform -chdir=infra workspace select $(ENV)
+	terraform -chdir=infra output -raw platform_values_file > k8s/overlays/$(ENV)/platform.yaml.new
+	mv k8s/overlays/$(ENV)/platform.yaml.new k8s/overlays/$(ENV)/platform.yaml
+	@echo "k8s/overlays/$(ENV)/platform.yaml written: commit it, and Argo CD applies it"
 
 clean: ## remove build output (not .local: keys, logs and pids stay)
 	$(MVN) -q clean

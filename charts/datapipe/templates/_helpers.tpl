@@ -24,10 +24,21 @@ argocd.argoproj.io/sync-wave: {{ . | quote }}
 {{- define "datapipe.image" -}}
 {{- $tag := .svc.image.tag | default .root.Chart.AppVersion -}}
 {{- if eq (toString $tag) "latest" }}{{ fail "image tag 'latest' is not allowed: set a version" }}{{ end -}}
-{{- if .root.Values.imageRegistry -}}
-{{ .root.Values.imageRegistry }}/{{ .svc.image.repository }}:{{ $tag }}
+{{- $registry := (.root.Values.platform).registry | default .root.Values.imageRegistry -}}
+{{- if $registry -}}
+{{ $registry }}/{{ .svc.image.repository }}:{{ $tag }}
 {{- else -}}
 {{ .svc.image.repository }}:{{ $tag }}
+{{- end -}}
+{{- end }}
+
+{{/* The database URL: postgres.url, its host:port replaced by the platform's (platform.dbEndpoint) when given. */}}
+{{- define "datapipe.postgresUrl" -}}
+{{- $endpoint := (.Values.platform).dbEndpoint -}}
+{{- if $endpoint -}}
+{{ regexReplaceAll "^jdbc:postgresql://[^/]*" .Values.postgres.url (printf "jdbc:postgresql://%s" $endpoint) }}
+{{- else -}}
+{{ .Values.postgres.url }}
 {{- end -}}
 {{- end }}
 

@@ -36,7 +36,7 @@ class HelmChartTest {
             var template = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withName("datapipe").withKubeVersion(KUBE_VERSION)
                     .withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
             if (!"default".equals(v)) {
-                template = template.withValuesFile(Repo.CHART.resolve("values-" + v + ".yaml"));
+                template = template.withValuesFile(Repo.CHART.resolve("values-" + v + ".yaml")).withValuesFile(Repo.overlay(v).resolve("platform.yaml"));
             }
             return template.call();
         });

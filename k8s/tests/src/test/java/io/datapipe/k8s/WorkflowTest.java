@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The GitHub workflows: valid against the Actions schema (action-validator), and doing what the delivery needs. */
 class WorkflowTest {
 
-    static final List<String> WORKFLOWS = List.of("pr.yml", "main.yml", "promote.yml", "smoke.yml");
+    static final List<String> WORKFLOWS = List.of("pr.yml", "main.yml", "promote.yml", "smoke.yml", "infra.yml");
 
     static ObjectNode workflow(String name) {
         return Yaml.document(Repo.WORKFLOWS.resolve(name));
@@ -61,14 +61,14 @@ class WorkflowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pr.yml", "main.yml", "promote.yml", "smoke.yml"})
+    @ValueSource(strings = {"pr.yml", "main.yml", "promote.yml", "smoke.yml", "infra.yml"})
     void matchesTheGitHubActionsSchema(String name) {
         Commands.Result result = actionValidator(Repo.WORKFLOWS.resolve(name));
         assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pr.yml", "main.yml", "promote.yml", "smoke.yml"})
+    @ValueSource(strings = {"pr.yml", "main.yml", "promote.yml", "smoke.yml", "infra.yml"})
     void pinsActionsLimitsItsTokenAndStoresNoKeys(String name) {
         assertThat(violations(workflow(name), Yaml.read(Repo.WORKFLOWS.resolve(name)))).isEmpty();
     }

@@ -20,6 +20,9 @@ import org.eclipse.microprofile.config.Config;
  *     an HS256 secret is configured);</li>
  *     <li>{@code hs256-secret}: a shared secret of at least 32 bytes, enabling HS256;</li>
  *     <li>{@code issuer}, {@code audience}: checked when set ({@code audience} may list several, comma-separated);</li>
+ *     <li>{@code audience-claim}: the claim the audience is read from (default {@code aud}). Identity
+ *     providers whose access tokens carry no {@code aud} name the client elsewhere: Amazon Cognito in
+ *     {@code client_id}, so there it is {@code client_id} and {@code audience} lists the app clients' ids;</li>
  *     <li>{@code algorithms}: the allow-list (default {@code RS256,ES256}, plus {@code HS256} with a secret);</li>
  *     <li>{@code clock-skew-seconds} (default 30), {@code max-token-bytes} (default 8192);</li>
  *     <li>{@code jwks.refresh-min-interval-seconds} (default 60): an unknown key id reloads the keys at
@@ -37,7 +40,8 @@ public record JwtSettings(Optional<Path> jwksPath,
                           int maxTokenBytes,
                           Duration jwksRefreshMinInterval,
                           Duration jwksTimeout,
-                          List<String> roleClaims) {
+                          List<String> roleClaims,
+                          String audienceClaim) {
 
     /** Algorithms this service can verify at all. */
     static final Set<String> SUPPORTED = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256");
@@ -63,9 +67,20 @@ public record JwtSettings(Optional<Path> jwksPath,
         if (algorithms.contains("HS256") && hs256Secret.isEmpty()) {
             throw new IllegalArgumentException("HS256 needs datapipe.jwt.hs256-secret");
         }
+        if (audienceClaim == null || audienceClaim.isBlank()) {
+            throw new IllegalArgumentException("datapipe.jwt.audience-claim must name a claim");
+        }
         audiences = Set.copyOf(audiences);
         algorithms = Set.copyOf(algorithms);
         roleClaims = List.copyOf(roleClaims);
+    }
+
+    /** Settings that read the audience from the standard {@code aud} claim. */
+    public JwtSettings(Optional<Path> jwksPath, Optional<URI> jwksUri, Optional<String> hs256Secret, Optional<String> issuer,
+                       Set<String> audiences, Set<String> algorithms, Duration clockSkew, int maxTokenBytes,
+                       Duration jwksRefreshMinInterval, Duration jwksTimeout, List<String> roleClaims) {
+        this(jwksPath, jwksUri, hs256Secret, issuer, audiences, algorithms, clockSkew, maxTokenBytes, jwksRefreshMinInterval,
+             jwksTimeout, roleClaims, "aud");
     }
 
     /**
@@ -94,7 +109,8 @@ public record JwtSettings(Optional<Path> jwksPath,
                 Duration.ofSeconds(config.getOptionalValue("datapipe.jwt.jwks.refresh-min-interval-seconds", Integer.class)
                                            .orElse(60)),
                 Duration.ofMillis(config.getOptionalValue("datapipe.jwt.jwks.timeout-ms", Integer.class).orElse(5_000)),
-                list(config, "datapipe.jwt.role-claims").orElse(List.of("Role", "groups")));
+                list(config, "datapipe.jwt.role-claims").orElse(List.of("Role", "groups")),
+                config.getOptionalValue("datapipe.jwt.audience-claim", String.class).orElse("aud").strip());
     }
 
     private static Optional<List<String>> list(Config config, String key) {

@@ -117,9 +117,14 @@ public final class TokenVerifier {
             check(JwtValidator.builder().addIssuerValidator(settings.issuer().get(), true).build(), jwt,
                   Reason.WRONG_ISSUER, "the token's issuer (iss) is not accepted");
         }
-        if (!settings.audiences().isEmpty()) {
+        if (!settings.audiences().isEmpty() && "aud".equals(settings.audienceClaim())) {
             check(JwtValidator.builder().addAudienceValidator(v -> v.expectedAudience(settings.audiences()).mandatory(true)).build(),
                   jwt, Reason.WRONG_AUDIENCE, "the token's audience (aud) is not accepted");
+        } else if (!settings.audiences().isEmpty()) {
+            Optional<JsonValue> audience = jwt.payloadClaim(settings.audienceClaim());
+            if (audience.isEmpty() || !(audience.get() instanceof JsonString client) || !settings.audiences().contains(client.getString())) {
+                throw new TokenRejectedException(Reason.WRONG_AUDIENCE, "the token's audience (" + settings.audienceClaim() + ") is not accepted");
+            }
         }
 
         String subject = jwt.subject().filter(UserIds::isValid)
