@@ -10,8 +10,8 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 
 SERVICES := generator persister web
-# Everything the packaged services and the local identity provider are built from.
-SOURCES := $(shell find pom.xml libs services -path '*/target' -prune -o -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.sql' -o -name '*.html' -o -name 'org.*' -o -name 'io.*' \) -print)
+# Everything the packaged services, the web console and the local identity provider are built from.
+SOURCES := $(shell find pom.xml libs services console -path '*/target' -prune -o -path '*/node_modules' -prune -o -path console/browser-tests -prune -o -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.sql' -o -name '*.html' -o -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.svg' -o -name '*.mjs' -o -name '*.json' -o -name 'org.*' -o -name 'io.*' \) -print)
 BUILT := .local/build.stamp
 
 IMAGE_REPO ?= datapipe
