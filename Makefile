@@ -37,8 +37,9 @@ down: ## stop the services make up started
 token: ## print a token from the local identity provider (make up): make token SUB=alice ROLES=data.read,data.write
 	@scripts/token.sh
 
-test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
+test: ## run every test: unit, integration (real RabbitMQ and PostgreSQL), end-to-end, the console in Chromium, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
+	scripts/chromium.sh
 	PROMTOOL="$$(scripts/promtool.sh)" $(MVN) verify
 
 BENCH_SECONDS ?= 30
