@@ -146,8 +146,8 @@ ready() {
 
 await_ready() {
     local service=$1
-    if ! wait_for 90 ready "$service"; then
-        say "$service did not become ready within 90 s; the end of $LOCAL/logs/$service.log:"
+    if ! wait_for 180 ready "$service"; then
+        say "$service did not become ready within 180 s; the end of $LOCAL/logs/$service.log:"
         tail -n 30 "$LOCAL/logs/$service.log" >&2
         exit 1
     fi
