@@ -29,6 +29,11 @@ final class ServiceProcess implements AutoCloseable {
     private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long a service may take to listen, and then to be ready: with the OpenTelemetry agent on a
+     * loaded two-core machine a start took more than 60 s.
+     */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
     private final String name;
     private final Process process;
@@ -96,7 +101,7 @@ final class ServiceProcess implements AutoCloseable {
     /** The port the service listens on, once it has said so in its log. */
     int port() {
         if (port == 0) {
-            await("port of " + name).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            await("port of " + name).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
                     .until(() -> {
                         checkAlive();
                         port = ServiceProcesses.listeningPort(log);
@@ -113,7 +118,7 @@ final class ServiceProcess implements AutoCloseable {
     /** Waits until the service reports ready, asking at this interval. */
     void awaitReady(Duration pollInterval) {
         URI ready = uri("/health/ready");
-        await("readiness of " + name).atMost(Duration.ofSeconds(60)).pollInterval(pollInterval)
+        await("readiness of " + name).atMost(START_TIMEOUT).pollInterval(pollInterval)
                 .until(() -> {
                     checkAlive();
                     return ServiceProcesses.status(HTTP, ready, STATUS_TIMEOUT) == 200;
