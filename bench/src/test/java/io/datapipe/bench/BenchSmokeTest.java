@@ -31,7 +31,8 @@ class BenchSmokeTest {
             "persister_batch_records_per_s", "persister_single_records_per_s", "rows_1m", "rows_10m");
 
     @Test
-    @Timeout(120)
+    // The services alone took 66 s to start on a two-core machine at load 12, and the run went past 120 s.
+    @Timeout(300)
     void aShortRunWritesAReportWithEveryFigure() throws Exception {
         Path out = Path.of(System.getProperty("datapipe.bench.out", "target/bench-smoke"));
         BenchOptions options = BenchOptions.parse(
