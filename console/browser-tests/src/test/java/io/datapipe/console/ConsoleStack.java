@@ -8,12 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
 
 import io.datapipe.localidp.LocalIdp;
@@ -43,7 +43,7 @@ public final class ConsoleStack {
     private static final Path ROOT = Path.of(System.getProperty("datapipe.repo", "../..")).toAbsolutePath().normalize();
     private static final Path LOGS = Path.of(System.getProperty("datapipe.stack.logs", "target/stack-logs")).toAbsolutePath();
 
-    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final Deque<AutoCloseable> started = new ConcurrentLinkedDeque<>();
 
     public static void main(String[] command) throws Exception {
         if (command.length == 0) {
@@ -51,11 +51,19 @@ public final class ConsoleStack {
         }
         int status;
         ConsoleStack stack = new ConsoleStack();
+        // Stopped on SIGTERM too (an interrupted build): no process, database or queue is left behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::stop, "console-stack-stop"));
         try {
             Map<String, String> environment = stack.start();
             ProcessBuilder tests = new ProcessBuilder(command).inheritIO();
             tests.environment().putAll(environment);
-            status = tests.start().waitFor();
+            Process run = tests.start();
+            // The tests' own children too: the browsers they launched.
+            stack.started.push(() -> {
+                run.descendants().forEach(ProcessHandle::destroy);
+                run.destroy();
+            });
+            status = run.waitFor();
         } finally {
             stack.stop();
         }
@@ -182,7 +190,7 @@ public final class ConsoleStack {
         }
     }
 
-    private void stop() {
+    private synchronized void stop() {
         while (!started.isEmpty()) {
             try {
                 started.pop().close();
