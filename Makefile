@@ -10,8 +10,8 @@ export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 
 SERVICES := generator persister web
-# Everything the packaged services and the token tool are built from.
-SOURCES := $(shell find pom.xml libs services -path '*/target' -prune -o -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.sql' -o -name 'org.*' -o -name 'io.*' \) -print)
+# Everything the packaged services, the web console and the local identity provider are built from.
+SOURCES := $(shell find pom.xml libs services console -path '*/target' -prune -o -path '*/node_modules' -prune -o -path console/browser-tests -prune -o -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.sql' -o -name '*.html' -o -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.svg' -o -name '*.mjs' -o -name '*.json' -o -name 'org.*' -o -name 'io.*' \) -print)
 BUILT := .local/build.stamp
 
 IMAGE_REPO ?= datapipe
@@ -25,25 +25,26 @@ help: ## list the targets
 build: $(BUILT) ## package the services and tools (only what changed since the last build)
 
 $(BUILT): $(SOURCES)
-	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/dev-tokens -am install >&2
+	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp -am install >&2
 	@mkdir -p .local && touch $@
 
-up: $(BUILT) ## run RabbitMQ, PostgreSQL and the three services locally (OTEL=1 attaches the OpenTelemetry agent)
+up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent)
 	@scripts/up.sh
 
 down: ## stop the services make up started
 	@scripts/down.sh
 
-token: $(BUILT) ## print a dev token: make token SUB=alice ROLES=data.read,data.write [TTL=3600]
+token: ## print a token from the local identity provider (make up): make token SUB=alice ROLES=data.read,data.write
 	@scripts/token.sh
 
 lint: ## checks of the tree itself: no committed secret (scripts/secret-scan.sh)
 	@scripts/secret-scan.sh
 
-test: lint ## run every test: the lint, unit, integration (real RabbitMQ and PostgreSQL), end-to-end, deployment checks
+test: lint ## run every test: the lint, unit, integration (real RabbitMQ and PostgreSQL), end-to-end, the console in Chromium, deployment checks
 	npm ci --prefix k8s/tests --no-audit --no-fund --loglevel=error
 	npm ci --prefix infra/tests --no-audit --no-fund --loglevel=error
 	npm test --prefix infra/tests
+	scripts/chromium.sh
 	PROMTOOL="$$(scripts/promtool.sh)" $(MVN) verify
 
 BENCH_SECONDS ?= 30

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make down: stops what make up started (SIGTERM: each service drains before it exits).
+# make down: stops what make up started (SIGTERM: each service drains before it exits), the identity
+# provider last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 stopped() { ! kill -0 "$1" 2>/dev/null; }
 
-for service in web generator persister; do
+for service in web generator persister local-idp; do
     pid_file=.local/run/$service.pid
     [ -s "$pid_file" ] || continue
     pid=$(cat "$pid_file")

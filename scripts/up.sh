@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make up: RabbitMQ and PostgreSQL reachable, the dev keys made, the three services running and ready.
+# make up: RabbitMQ and PostgreSQL reachable, the local identity provider and the three services running
+# and ready, the web console's address printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -17,31 +18,44 @@ PG_DATABASE=${DATAPIPE_DB_NAME:-datapipe}
 export DATAPIPE_DB_URL=${DATAPIPE_DB_URL:-jdbc:postgresql://$PG_HOST:$PG_PORT/$PG_DATABASE}
 export DATAPIPE_DB_USER=$PG_USER
 
-ensure_rabbitmq() {
-    port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT" && return 0
-    if [ "$RABBITMQ_HOST" = 127.0.0.1 ] && command -v rabbitmq-server >/dev/null; then
+IDP_PORT=8083   # the services' default datapipe.jwt.* settings name this port
+
+rabbitmq_up() { port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT"; }
+postgres_up() { port_open "$PG_HOST" "$PG_PORT"; }
+
+# Local servers first (installed but stopped), then Docker; otherwise the one command that installs them.
+ensure_servers() {
+    if ! rabbitmq_up && [ "$RABBITMQ_HOST" = 127.0.0.1 ] && command -v rabbitmq-server >/dev/null; then
         say "starting the local RabbitMQ (rabbitmq-server -detached)"
         rabbitmq-server -detached >/dev/null 2>&1 || true
-        wait_for 90 port_open "$RABBITMQ_HOST" "$RABBITMQ_PORT" && return 0
+        wait_for 90 rabbitmq_up || true
     fi
-    say "RabbitMQ does not answer at $RABBITMQ_HOST:$RABBITMQ_PORT. Start one:"
-    say "  docker compose up -d rabbitmq        (with Docker)"
-    say "  rabbitmq-server -detached            (installed locally)"
-    say "or point DATAPIPE_RABBITMQ_HOST/PORT/USERNAME/PASSWORD at yours."
-    exit 1
-}
-
-ensure_postgres() {
-    port_open "$PG_HOST" "$PG_PORT" && return 0
-    if [ "$PG_HOST" = 127.0.0.1 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    if ! postgres_up && [ "$PG_HOST" = 127.0.0.1 ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
         say "starting the local PostgreSQL (pg_ctlcluster)"
         pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >/dev/null 2>&1 || true
-        wait_for 60 port_open "$PG_HOST" "$PG_PORT" && return 0
+        wait_for 60 postgres_up || true
     fi
-    say "PostgreSQL does not answer at $PG_HOST:$PG_PORT. Start one:"
-    say "  docker compose up -d postgres        (with Docker)"
-    say "  pg_ctlcluster <version> main start   (installed locally)"
-    say "or point DATAPIPE_DB_URL/USER/PASSWORD at yours."
+    local missing=()
+    rabbitmq_up || missing+=(rabbitmq)
+    postgres_up || missing+=(postgres)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+        say "starting ${missing[*]} with docker compose (docker-compose.yml), waiting until healthy"
+        docker compose up -d --wait "${missing[@]}" >&2
+        rabbitmq_up && postgres_up && return 0
+    fi
+    say "${missing[*]} not reachable (RabbitMQ $RABBITMQ_HOST:$RABBITMQ_PORT, PostgreSQL $PG_HOST:$PG_PORT), and no Docker engine answers."
+    say "Install them, then run make up again:"
+    if command -v apt-get >/dev/null; then
+        say "  sudo apt-get install -y rabbitmq-server postgresql"
+    elif command -v dnf >/dev/null; then
+        say "  sudo dnf install -y rabbitmq-server postgresql-server && sudo postgresql-setup --initdb && sudo systemctl enable --now rabbitmq-server postgresql"
+    elif command -v brew >/dev/null; then
+        say "  brew install rabbitmq postgresql@15 && brew services start rabbitmq && brew services start postgresql@15"
+    else
+        say "  RabbitMQ 3.13 and PostgreSQL 15 from your platform's packages, or Docker (then: docker compose up -d --wait)"
+    fi
+    say "or point DATAPIPE_RABBITMQ_HOST/PORT/USERNAME/PASSWORD and DATAPIPE_DB_URL/USER/PASSWORD at yours."
     exit 1
 }
 
@@ -58,8 +72,7 @@ ensure_database() {
     fi
 }
 
-ensure_keys() {
-    "$JAVA_HOME/bin/java" -cp "$(scripts/dev-tokens-classpath.sh)" io.datapipe.devtokens.DevTokenCli "$LOCAL/keys" --init 2>/dev/null
+ensure_cursor_secret() {
     if [ ! -s "$LOCAL/cursor-secret" ]; then
         (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n' > "$LOCAL/cursor-secret")
     fi
@@ -70,6 +83,29 @@ running() {
     # Pids are reused: the pid must still be this service.
     [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null \
         && tr '\0' ' ' < "/proc/$(cat "$pid_file")/cmdline" 2>/dev/null | grep -q "datapipe-$1.jar"
+}
+
+# The local OpenID Connect provider (libs/local-idp): the services verify its tokens (their default
+# datapipe.jwt.* settings), the console signs in with it, make token asks it. It signs with the key in
+# .local/keys, made on its first start.
+idp_ready() {
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$IDP_PORT/datapipe/.well-known/openid-configuration")" = 200 ]
+}
+
+start_idp() {
+    if running local-idp; then
+        say "the identity provider is already running (pid $(cat "$LOCAL/run/local-idp.pid"))"
+        return 0
+    fi
+    say "starting the identity provider on :$IDP_PORT (log: $LOCAL/logs/local-idp.log)"
+    nohup "$JAVA_HOME/bin/java" -jar libs/local-idp/target/datapipe-local-idp.jar --port "$IDP_PORT" --keys "$LOCAL/keys" \
+        >"$LOCAL/logs/local-idp.log" 2>&1 &
+    echo $! > "$LOCAL/run/local-idp.pid"
+    if ! wait_for 60 idp_ready; then
+        say "the identity provider did not answer within 60 s; the end of $LOCAL/logs/local-idp.log:"
+        tail -n 30 "$LOCAL/logs/local-idp.log" >&2
+        exit 1
+    fi
 }
 
 port_of() {
@@ -112,30 +148,34 @@ ready() {
 
 await_ready() {
     local service=$1
-    if ! wait_for 90 ready "$service"; then
-        say "$service did not become ready within 90 s; the end of $LOCAL/logs/$service.log:"
+    if ! wait_for 180 ready "$service"; then
+        say "$service did not become ready within 180 s; the end of $LOCAL/logs/$service.log:"
         tail -n 30 "$LOCAL/logs/$service.log" >&2
         exit 1
     fi
 }
 
-ensure_rabbitmq
-ensure_postgres
+ensure_servers
 ensure_database
-ensure_keys
+ensure_cursor_secret
+start_idp
 # The persister first: it migrates the schema web reads.
 for service in persister generator web; do start_service "$service"; done
 for service in persister generator web; do await_ready "$service"; done
 
 cat >&2 <<TEXT
 
-datapipe is up.
-  web        http://127.0.0.1:8080   GET /data, GET /data/{id}
-  generator  http://127.0.0.1:8081   POST /data
-  persister  http://127.0.0.1:8082   (health and metrics only)
-  each: /health/live /health/ready /metrics /openapi; logs in $LOCAL/logs/, stop with: make down
+datapipe is up. Open the console:
 
-Try it:
+  http://127.0.0.1:8080/    sign in as alice (any user name), roles data.read, data.write
+
+  web         http://127.0.0.1:8080   the console; GET /data, GET /data/{id}
+  generator   http://127.0.0.1:8081   POST /data
+  persister   http://127.0.0.1:8082   (health and metrics only)
+  identity    http://127.0.0.1:$IDP_PORT/datapipe   the local OpenID Connect provider
+  each service: /health/live /health/ready /metrics /openapi; logs in $LOCAL/logs/, stop with: make down
+
+From a shell:
   TOKEN=\$(make -s token SUB=alice ROLES=data.read,data.write)
   curl -i -X POST http://127.0.0.1:8081/data -H "Authorization: Bearer \$TOKEN" \\
        -H 'Content-Type: application/json' -d '{"informationOne":"aaa23","informationTwo":"bbb24"}'

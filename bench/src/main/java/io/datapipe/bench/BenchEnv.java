@@ -242,7 +242,9 @@ final class BenchEnv implements AutoCloseable {
     }
 
     Map<String, String> jwtConfig() {
+        // An empty value unsets the services' default JWKS URI (the local identity provider's).
         return Map.of("datapipe.jwt.jwks.path", keysDir.resolve(DevKeys.JWKS_FILE).toString(),
+                      "datapipe.jwt.jwks.uri", "",
                       "datapipe.jwt.issuer", TokenMinter.DEV_ISSUER,
                       "datapipe.jwt.audience", TokenMinter.DEV_AUDIENCE);
     }

@@ -397,7 +397,10 @@ final class Policies {
         return out;
     }
 
-    /** POST /data to the generator, GET /data to web, on the Gateway's HTTPS listener and host. */
+    /**
+     * POST /data to the generator, GET /data to web, every other GET to web (the web console, which must
+     * share the API's origin), on the Gateway's HTTPS listener and host.
+     */
     static List<String> httpRoute(Manifests m) {
         List<String> out = new ArrayList<>();
         List<ObjectNode> routes = m.ofKind("HTTPRoute").toList();
@@ -405,6 +408,7 @@ final class Policies {
             return List.of("no HTTPRoute");
         }
         Map<String, String> backendByMethod = new LinkedHashMap<>();
+        List<String> consoleBackends = new ArrayList<>();
         for (ObjectNode route : routes) {
             String where = Manifests.id(route);
             for (JsonNode rule : route.path("spec").path("rules")) {
@@ -414,6 +418,10 @@ final class Policies {
                         List<String> backends = new ArrayList<>();
                         rule.path("backendRefs").forEach(b -> backends.add(b.path("name").asText()));
                         backendByMethod.merge(method, String.join(",", backends), (a, b) -> a + "+" + b);
+                    }
+                    if ("PathPrefix".equals(match.path("path").path("type").asText()) && "/".equals(match.path("path").path("value").asText())
+                            && "GET".equals(match.path("method").asText())) {
+                        rule.path("backendRefs").forEach(b -> consoleBackends.add(b.path("name").asText()));
                     }
                 }
                 for (JsonNode backend : rule.path("backendRefs")) {
@@ -464,6 +472,9 @@ final class Policies {
         }
         if (backendByMethod.containsKey("ANY")) {
             out.add("a /data rule matches every method: " + backendByMethod.get("ANY"));
+        }
+        if (!List.of("web").equals(consoleBackends)) {
+            out.add("GET / (the web console) must go to web only, goes to: " + consoleBackends);
         }
         return out;
     }

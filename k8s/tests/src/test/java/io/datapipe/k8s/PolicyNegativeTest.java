@@ -92,6 +92,8 @@ class PolicyNegativeTest {
                         m -> container(m, "Deployment", "generator").remove("lifecycle")),
                 new Breakage("POST routed to web", "prd", "httpRoute", "POST /data must go to generator only",
                         m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/0/backendRefs/0")).put("name", "web")),
+                new Breakage("console not routed", "stg", "httpRoute", "GET / (the web console) must go to web only, goes to: []",
+                        m -> ((ArrayNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules")).remove(2)),
                 new Breakage("method match dropped", "dev", "httpRoute", "a /data rule matches every method",
                         m -> ((ObjectNode) get(m, "HTTPRoute", "datapipe").at("/spec/rules/1/matches/0")).remove("method")),
                 new Breakage("route on another host", "prd", "httpRoute", "no hostname of the route matches listener https",

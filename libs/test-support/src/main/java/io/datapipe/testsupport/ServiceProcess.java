@@ -51,6 +51,8 @@ public final class ServiceProcess implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2))
             .build();
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a start may take: with the agent, on a machine busy with other builds, over a minute. */
+    private static final Duration START_BUDGET = Duration.ofSeconds(120);
 
     private final String name;
     private final Process process;
@@ -241,18 +243,18 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * The port the service listens on, waiting up to a minute until its log says it.
+     * The port the service listens on, waiting as long as {@link #awaitReady()} would until its log says it.
      *
      * @return the port
      */
     public int port() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + START_BUDGET.toNanos();
         while (port == 0) {
             ensureAlive("start-up");
             port = listeningPort();
             if (port == 0) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + " did not log its port within 60 s; see " + log);
+                    throw new IllegalStateException(name + " did not log its port within " + START_BUDGET.toSeconds() + " s; see " + log);
                 }
                 pause(Duration.ofMillis(20));
             }
@@ -301,7 +303,7 @@ public final class ServiceProcess implements AutoCloseable {
      * machine busy with other builds has taken over a minute.
      */
     public void awaitReady() {
-        awaitReady(Duration.ofSeconds(120), Duration.ofMillis(200));
+        awaitReady(START_BUDGET, Duration.ofMillis(200));
     }
 
     /**

@@ -93,7 +93,9 @@ public final class TestTokens {
      * @return {@code datapipe.jwt.*} settings
      */
     public Map<String, String> serviceConfig() {
+        // An empty value unsets the services' default JWKS URI (the local identity provider's).
         return Map.of("datapipe.jwt.jwks.path", jwksFile().toString(),
+                      "datapipe.jwt.jwks.uri", "",
                       "datapipe.jwt.issuer", ISSUER,
                       "datapipe.jwt.audience", AUDIENCE);
     }

@@ -4,6 +4,7 @@ import java.io.InputStream;
 
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
+import io.datapipe.security.Roles;
 import io.helidon.security.annotations.Authenticated;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -60,7 +61,7 @@ public class DataResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed("data.write")
+    @RolesAllowed(Roles.DATA_WRITE)
     @Operation(summary = "Accept a record",
                description = "Publishes one JSON object as a record of the caller; answers once the broker has confirmed it.")
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,

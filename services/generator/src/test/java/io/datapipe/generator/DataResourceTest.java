@@ -1,5 +1,8 @@
 package io.datapipe.generator;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +48,7 @@ class DataResourceTest {
     private static final TestRabbitMq BROKER = TestRabbitMq.get();
     private static final TestTokens TOKENS = TestTokens.get();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static TestTopology topology;
 
     @Inject
@@ -299,6 +303,42 @@ class DataResourceTest {
         assertThat(ready).contains("\"rabbitmq\"").contains("\"outgoing.records\":\"UP\"");
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/openapi").request().get(String.class)).contains("/data");
+    }
+
+    @Test
+    void letsOnlyTheConsolesOriginPostAcrossOrigins() throws Exception {
+        String console = "http://127.0.0.1:8080";
+
+        HttpResponse<String> allowed = preflight(console);
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).contains(console);
+        assertThat(allowed.headers().firstValue("Access-Control-Allow-Methods")).contains("POST");
+        assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
+                .contains("authorization").contains("content-type").contains("idempotency-key");
+
+        HttpResponse<String> refused = preflight("http://127.0.0.1:9999");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+        HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(target.getUri().resolve("/data"))
+                .header("Origin", console)
+                .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                .header("Content-Type", MediaType.APPLICATION_JSON)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"from\":\"the console\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(202);
+        assertThat(posted.headers().firstValue("Access-Control-Allow-Origin")).contains(console);
+        assertThat(posted.headers().firstValue("Access-Control-Expose-Headers").orElse(""))
+                .contains("Location").contains("Retry-After");
+    }
+
+    private HttpResponse<String> preflight(String origin) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(target.getUri().resolve("/data"))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type,idempotency-key")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The status the server answers a JSON request sent over a plain socket (see {@link RawHttp}). */

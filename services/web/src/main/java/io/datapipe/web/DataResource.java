@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
+import io.datapipe.security.Roles;
 import io.datapipe.store.DataRecord;
 import io.helidon.security.annotations.Authenticated;
 
@@ -61,7 +62,7 @@ public class DataResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed("data.read")
+    @RolesAllowed(Roles.DATA_READ)
     @Operation(summary = "List the caller's records", description = "Newest first; follow nextCursor for older records.")
     @APIResponse(responseCode = "200", description = "A page of records")
     @APIResponse(responseCode = "400", description = "limit out of range, or a cursor not issued to this caller")
@@ -93,7 +94,7 @@ public class DataResource {
     @GET
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed("data.read")
+    @RolesAllowed(Roles.DATA_READ)
     @Operation(summary = "Get one of the caller's records")
     @APIResponse(responseCode = "200", description = "The record")
     @APIResponse(responseCode = "400", description = "The id is not a UUID")
