@@ -193,6 +193,12 @@ class BatchResourceTest {
                 .containsExactlyElementsOf(firstAttempt);
     }
 
+    @Test
+    void documentsTheBatchInOpenApi() {
+        assertThat(target.path("/openapi").request().get(String.class))
+                .contains("/data/batch:").contains("Accept a batch of records").contains("maxItems: 500");
+    }
+
     private static String records(int count) {
         StringBuilder body = new StringBuilder("[");
         for (int i = 0; i < count; i++) {
