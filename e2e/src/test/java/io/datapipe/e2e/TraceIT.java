@@ -81,14 +81,7 @@ class TraceIT {
 
     @Test
     void followsOneRecordFromTheHttpRequestToTheDatabaseInsertInOneTrace() throws Exception {
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(generator.uri("/data"))
-                        .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"traced\":true}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).isEqualTo(202);
+        assertThat(post(HttpRequest.newBuilder(generator.uri("/data")), "{\"traced\":true}").statusCode()).isEqualTo(202);
 
         // Generator: the HTTP server span, and the publish as its child.
         Span server = await().atMost(Duration.ofSeconds(20))
@@ -115,15 +108,9 @@ class TraceIT {
 
     @Test
     void tracesEachRecordOfABatchWithinItsRequestsTrace() throws Exception {
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(generator.uri("/data/batch"))
-                        .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
-                        .header("Content-Type", "application/json")
-                        .header("Idempotency-Key", "traced-batch-" + java.util.UUID.randomUUID())
-                        .POST(HttpRequest.BodyPublishers.ofString("[{\"traced\":1},{\"traced\":2}]"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).isEqualTo(202);
+        HttpRequest.Builder batch = HttpRequest.newBuilder(generator.uri("/data/batch"))
+                .header("Idempotency-Key", "traced-batch-" + java.util.UUID.randomUUID());
+        assertThat(post(batch, "[{\"traced\":1},{\"traced\":2}]").statusCode()).isEqualTo(202);
 
         // One publish per record, each a child of the request's span; each record consumed from its own publish.
         Span server = await().atMost(Duration.ofSeconds(20))
@@ -137,6 +124,14 @@ class TraceIT {
                        found -> found.size() == 2);
         assertThat(consumes).extracting(Span::parentSpanId)
                 .containsExactlyInAnyOrderElementsOf(publishes.stream().map(Span::spanId).toList());
+    }
+
+    private static HttpResponse<String> post(HttpRequest.Builder request, String body) throws Exception {
+        return HttpClient.newHttpClient().send(request.header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                                                       .header("Content-Type", "application/json")
+                                                       .POST(HttpRequest.BodyPublishers.ofString(body))
+                                                       .build(),
+                                               HttpResponse.BodyHandlers.ofString());
     }
 
     private static Map<String, String> env(String service) {
