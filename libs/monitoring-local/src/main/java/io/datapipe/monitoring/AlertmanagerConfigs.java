@@ -56,6 +56,16 @@ public final class AlertmanagerConfigs {
         return config;
     }
 
+    /** The Secrets the receivers read, as (name, key) pairs in the order they appear. */
+    public static java.util.List<Map.Entry<String, String>> secretRefs(JsonNode alertmanagerConfig) {
+        java.util.List<Map.Entry<String, String>> refs = new java.util.ArrayList<>();
+        render(alertmanagerConfig, "any", (name, key) -> {
+            refs.add(Map.entry(name, key));
+            return "";
+        });
+        return refs;
+    }
+
     /** The configuration with every route's group_wait, group_interval and repeat_interval divided by {@code factor}. */
     public static ObjectNode scaleTimings(ObjectNode config, double factor) {
         ObjectNode copy = config.deepCopy();
