@@ -1,34 +1,20 @@
 package io.datapipe.e2e;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import io.datapipe.testsupport.ServiceProcess;
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,72 +35,54 @@ class ResilienceIT {
 
     private TestTopology topology;
     private TestDatabase database;
-    private final List<ServiceProcess> services = new java.util.ArrayList<>();
+    private Pipeline pipeline;
 
     @BeforeEach
     void setUp() {
-        topology = BROKER.topology("resilience");
-        database = TestPostgres.get().createDatabase("resilience");
+        pipeline = new Pipeline(BROKER, TestPostgres.get(), "resilience");
+        topology = pipeline.topology();
+        database = pipeline.database();
     }
 
     @AfterEach
-    void tearDown() throws Exception {
-        for (ServiceProcess service : services) {
-            if (service.isAlive()) {
-                service.close();
-            }
-        }
-        topology.close();
-        database.close();
+    void tearDown() {
+        pipeline.close();
     }
 
     @Test
     void aPersisterKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 1_000);
 
         persister.kill();
-        long storedAtKill = rows();
+        long storedAtKill = pipeline.rows();
         assertThat(storedAtKill).as("killed mid-stream").isLessThan(5_000);
-        persister();
+        pipeline.persister();
 
         Set<UUID> published = stream.awaitPublished();
-        assertExactly(published);
+        pipeline.assertExactly(published, DEADLINE);
     }
 
     @Test
     void theBrokerClosingEveryConnectionMidStreamLosesNothingThatWasAccepted() throws Exception {
         assumeThat(BROKER.canCloseConnections()).as("rabbitmqctl reachable").isTrue();
-        persister();
-        ServiceProcess generator = generator();
-        String token = TOKENS.token("alice", "data.write");
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        Map<String, UUID> accepted = new ConcurrentHashMap<>();
+        pipeline.persister();
+        ServiceProcess generator = pipeline.generator();
         int records = 1_500;
 
-        try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
-            List<Future<?>> posts = new java.util.ArrayList<>();
-            for (int i = 0; i < records; i++) {
-                String key = "record-" + i;
-                posts.add(clients.submit(() -> accepted.put(key, postUntilAccepted(http, generator, token, key))));
-            }
-            closeBothConnectionsOnceAccepted(posts, accepted, 300);
-            closeBothConnectionsOnceAccepted(posts, accepted, 900);
-            for (Future<?> post : posts) {
-                post.get();
-            }
+        try (RecordPosts posts = RecordPosts.start(List.of(generator), TOKENS.token("alice", "data.write"), records, 8, 10_000, DEADLINE)) {
+            closeBothConnectionsOnceAccepted(posts, 300);
+            closeBothConnectionsOnceAccepted(posts, 900);
+            pipeline.assertExactly(Set.copyOf(posts.awaitAll().values()), DEADLINE);
         }
-
-        assertThat(accepted).hasSize(records);
-        assertExactly(Set.copyOf(accepted.values()));
     }
 
     @Test
     void aDatabaseRefusingConnectionsForAWhileLosesNothing() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 4_000, 1_000);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 500);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 500);
 
         try (Connection admin = TestPostgres.get().adminConnection(); Statement statement = admin.createStatement()) {
             statement.execute("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
@@ -128,124 +96,33 @@ class ResilienceIT {
         }
 
         await().atMost(Duration.ofSeconds(30)).until(() -> persister.statusOf("/health/ready") == 200);
-        assertExactly(stream.awaitPublished());
+        pipeline.assertExactly(stream.awaitPublished(), DEADLINE);
     }
 
     @Test
     void sigtermMidStreamStoresTheBatchInFlightAndRedeliversNothingStored() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 1_000);
 
         assertThat(persister.terminate()).as("exit status after SIGTERM").isIn(0, 143);
         assertThat(Files.readString(persister.log())).contains("every batch in flight is stored and acknowledged");
 
-        ServiceProcess restarted = persister();
-        assertExactly(stream.awaitPublished());
+        ServiceProcess restarted = pipeline.persister();
+        pipeline.assertExactly(stream.awaitPublished(), DEADLINE);
         // Nothing the first process stored came back to the second: no redelivery storm after a rolling update.
         assertThat(restarted.metric("datapipe_persister_records_duplicate_total", "").orElse(-1)).isZero();
-    }
-
-    private ServiceProcess persister() throws IOException {
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(database.serviceConfig());
-        config.putAll(TOKENS.serviceConfig());
-        config.put("mp.messaging.incoming.records.connection-name", topology.exchange() + "-persister");
-        config.put("datapipe.persister.batch-size", "200");
-        ServiceProcess persister = ServiceProcess.start("persister", config);
-        services.add(persister);
-        persister.awaitReady();
-        return persister;
-    }
-
-    private ServiceProcess generator() throws IOException {
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(TOKENS.serviceConfig());
-        config.put("mp.messaging.outgoing.records.connection-name", topology.exchange() + "-generator");
-        config.put("datapipe.publish.confirm-timeout-ms", "2000");
-        // One caller posts 1 500 records as fast as it can: this test is about the broker, not about limits.
-        config.put("datapipe.ratelimit.enabled", "false");
-        ServiceProcess generator = ServiceProcess.start("generator", config);
-        services.add(generator);
-        generator.awaitReady();
-        return generator;
     }
 
     /**
      * Once this many records are accepted and both services are connected (again), the broker closes the
      * generator's and the persister's connections.
      */
-    private void closeBothConnectionsOnceAccepted(List<Future<?>> posts, Map<String, UUID> accepted, int count) {
+    private void closeBothConnectionsOnceAccepted(RecordPosts posts, int count) {
         String services = topology.exchange() + "-";
-        await().atMost(DEADLINE).until(() -> failFast(posts) && accepted.size() >= count
-                && BROKER.connectionCount(services) >= 2);
+        posts.awaitAccepted(count);
+        await().atMost(DEADLINE).until(() -> BROKER.connectionCount(services) >= 2);
         assertThat(BROKER.closeConnections(services)).as("connections closed after %d accepted", count)
                 .isGreaterThanOrEqualTo(2);
-    }
-
-    /** Surfaces at once a client that failed, instead of waiting for a count it will never reach. */
-    private static boolean failFast(List<Future<?>> posts) throws Exception {
-        for (Future<?> post : posts) {
-            if (post.isDone()) {
-                post.get();
-            }
-        }
-        return true;
-    }
-
-    /** POSTs one record, retrying with the same Idempotency-Key until it is accepted. */
-    private static UUID postUntilAccepted(HttpClient http, ServiceProcess generator, String token, String key) {
-        HttpRequest request = HttpRequest.newBuilder(generator.uri("/data"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .header("Idempotency-Key", key)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\"}"))
-                .timeout(Duration.ofSeconds(20))
-                .build();
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 202) {
-                    return UUID.fromString(new ObjectMapper().readTree(response.body()).get("id").asText());
-                }
-                // 503 while the broker is away (or 429 over a limit): try again, as a client should.
-                assertThat(response.statusCode()).as(response.body()).isIn(429, 503);
-                long retryAfter = response.headers().firstValueAsLong("Retry-After").orElse(1);
-                Thread.sleep(Math.min(retryAfter, 1) * 200);
-            } catch (IOException e) {
-                // connection reset while the generator reconnects: try again
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("record " + key + " was never accepted");
-    }
-
-    /** Waits until the queue is drained, then checks that the table holds exactly these ids. */
-    private void assertExactly(Set<UUID> expected) throws Exception {
-        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(250))
-                .until(() -> rows() >= expected.size() && BROKER.messageCount(topology.queue()) == 0);
-        Set<UUID> stored = new HashSet<>();
-        long rows = 0;
-        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT id FROM data_record")) {
-            while (result.next()) {
-                stored.add(result.getObject(1, UUID.class));
-                rows++;
-            }
-        }
-        assertThat(rows).as("rows").isEqualTo(expected.size());
-        assertThat(stored).as("stored ids").isEqualTo(expected);
-        assertThat(BROKER.messageCount(topology.deadLetterQueue())).as("dead-lettered").isZero();
-    }
-
-    private long rows() throws Exception {
-        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT count(*) FROM data_record")) {
-            result.next();
-            return result.getLong(1);
-        }
     }
 }
