@@ -2,6 +2,7 @@ package io.datapipe.e2e;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -70,8 +71,10 @@ class BrokerClusterIT {
 
     @Test
     void killingTheQueueLeaderMidStreamLosesNothingAccepted() throws Exception {
-        pipeline.persister();
-        ServiceProcess generator = pipeline.generator();
+        ServiceProcess persister = pipeline.startPersister(Map.of());
+        ServiceProcess generator = pipeline.startGenerator(Map.of());
+        persister.awaitReady();
+        generator.awaitReady();
         assertThat(cluster.queueMembers(topology.queue())).as("the quorum queue's replicas")
                 .isEqualTo(cluster.nodes().stream().map(RabbitMqCluster.Node::name).sorted().toList());
 
@@ -96,8 +99,10 @@ class BrokerClusterIT {
 
     @Test
     void restartingTheWholeClusterMidStreamLosesNothingAccepted() throws Exception {
-        ServiceProcess persister = pipeline.persister();
-        ServiceProcess generator = pipeline.generator();
+        ServiceProcess persister = pipeline.startPersister(Map.of());
+        ServiceProcess generator = pipeline.startGenerator(Map.of());
+        persister.awaitReady();
+        generator.awaitReady();
 
         try (RecordPosts posts = RecordPosts.start(List.of(generator), TestTokens.get().token("alice", "data.write"),
                                                    RECORDS, 8, 150, DEADLINE)) {
