@@ -71,7 +71,9 @@ final class RecordPosts implements AutoCloseable {
             String key = "record-" + i;
             long due = start + (long) (i * 1e9 / perSecond);
             posts.posts.add(posts.clients.submit(() -> {
-                pause(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+                while (!posts.stopped && System.nanoTime() < due) {
+                    pause(Math.min(50, Math.max(1, (due - System.nanoTime()) / 1_000_000)));
+                }
                 if (!posts.stopped) {
                     posts.started.incrementAndGet();
                     posts.accepted.put(key, posts.postUntilAccepted(key));
