@@ -2,6 +2,8 @@ package io.datapipe.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.datapipe.monitoring.AlertmanagerConfigs;
 import io.datapipe.k8s.Manifests.Workload;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -665,9 +667,9 @@ final class Policies {
         m.ofKind("Secret").forEach(s -> secrets.add(Manifests.name(s)));
         m.ofKind("ExternalSecret").forEach(s -> secrets.add(s.path("spec").path("target").path("name").asText(Manifests.name(s))));
         for (ObjectNode config : m.ofKind("AlertmanagerConfig").toList()) {
-            for (JsonNode ref : AlertRouting.secretRefs(config)) {
-                if (!EXTERNAL_SECRETS.contains(ref.path("name").asText())) {
-                    secret(out, secrets, Manifests.id(config), ref.path("name"));
+            for (var ref : AlertmanagerConfigs.secretRefs(config)) {
+                if (!EXTERNAL_SECRETS.contains(ref.getKey())) {
+                    secret(out, secrets, Manifests.id(config), TextNode.valueOf(ref.getKey()));
                 }
             }
         }

@@ -61,8 +61,10 @@ public enum ConnectorAttribute {
                      "what a nack does: `requeue`, or `retry-queues` (retried after each of `retry-delays-ms`, then dead-lettered with the reason)"),
     RETRY_DELAYS_MS(Scope.INCOMING, "retry-delays-ms", String.class, "1000,5000,30000", "with `retry-queues`: the delays, comma-separated"),
     RETRY_EXCHANGE(Scope.INCOMING, "retry-exchange", String.class, null, "with `retry-queues`: the retry route's exchange; `<queue>.retry` when absent"),
-    QUEUE_STATS_INTERVAL_MS(Scope.INCOMING, "queue-stats-interval-ms", Long.class, "15000",
-                            "how often the queues' depths are read for the metrics (0: never)");
+    QUEUE_STATS_INTERVAL_MS(Scope.BOTH_DIRECTIONS, "queue-stats-interval-ms", Long.class, "15000",
+                            "how often the queues' depths are read for the metrics (0: never): an incoming channel's queue, "
+                            + "its dead-letter and retry queues; an outgoing channel's `queue` and `dead-letter-queue`, if set, "
+                            + "so that a backlog is seen while no consumer runs");
 
     /** Which channels a key applies to. */
     public enum Scope {

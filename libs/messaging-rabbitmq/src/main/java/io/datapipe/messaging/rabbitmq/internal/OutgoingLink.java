@@ -64,6 +64,7 @@ final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
     private final boolean mandatory;
     private final int deliveryMode;
     private final String defaultContentType;
+    private final QueueStats queueStats;
     private final ConcurrentSkipListMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private final ReentrantLock drainedLock = new ReentrantLock();
     private final Condition drained = drainedLock.newCondition();
@@ -95,6 +96,15 @@ final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
         this.defaultContentType = ConnectorAttribute.CONTENT_TYPE.<String>require(config);
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("max-in-flight of channel " + channelName + " must be positive");
+        }
+        // The publisher reports the depth of the queue it feeds too: while no consumer runs, nobody else would.
+        List<String> watched = new ArrayList<>();
+        topology.queue().ifPresent(watched::add);
+        topology.deadLetterQueue().ifPresent(watched::add);
+        this.queueStats = new QueueStats(watched, this::connection, metrics);
+        long statsInterval = ConnectorAttribute.QUEUE_STATS_INTERVAL_MS.<Long>require(config);
+        if (statsInterval > 0 && !watched.isEmpty()) {
+            scheduler.scheduleWithFixedDelay(() -> Untraced.run(queueStats::refresh), 0, statsInterval, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -360,6 +370,7 @@ final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
         pending.clear();
         RabbitMqPublishException reason = new RabbitMqPublishException.BrokerUnavailable("the channel was stopped", null);
         left.forEach(p -> settle(p, reason));
+        queueStats.close();
         close();
     }
 

@@ -13,7 +13,7 @@ import com.rabbitmq.client.Connection;
 import static java.lang.System.Logger.Level.DEBUG;
 
 /**
- * Asks the broker, now and then, how deep the queues of an incoming channel are and how many consumers
+ * Asks the broker, now and then, how deep the queues of a channel are and how many consumers
  * they have (a passive declare: it changes nothing), and exposes the answers as gauges. A queue the
  * broker does not know reads as -1.
  */

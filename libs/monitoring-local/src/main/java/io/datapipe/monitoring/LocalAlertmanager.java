@@ -1,0 +1,36 @@
+package io.datapipe.monitoring;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A real Alertmanager (Debian's 0.25) on a free port, alone (no cluster peers), with the given
+ * configuration (Alertmanager's own format: {@link AlertmanagerConfigs} makes it from the repository's
+ * AlertmanagerConfig).
+ */
+public final class LocalAlertmanager extends LocalProgram {
+
+    private LocalAlertmanager(Path dir, int port, List<String> arguments) throws IOException {
+        super("prometheus-alertmanager", dir, port, arguments);
+    }
+
+    public static LocalAlertmanager start(JsonNode config) throws IOException {
+        Path dir = Files.createTempDirectory("alertmanager");
+        int port = freePort();
+        Files.writeString(dir.resolve("alertmanager.yml"), LocalPrometheus.YAML.writeValueAsString(config));
+        return new LocalAlertmanager(dir, port, List.of(
+                "--config.file=alertmanager.yml",
+                "--storage.path=data",
+                "--web.listen-address=127.0.0.1:" + port,
+                "--cluster.listen-address="));
+    }
+
+    /** The alert groups as Alertmanager routed them: each with its receiver and alerts. */
+    public JsonNode groups() {
+        return getJson("/api/v2/alerts/groups");
+    }
+}
