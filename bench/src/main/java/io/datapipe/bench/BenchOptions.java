@@ -155,7 +155,7 @@ record BenchOptions(int seconds,
      * @return the options
      */
     BenchOptions withLocalServers(int db, int amqp, Path out) {
-        return new BenchOptions(seconds, stepSeconds, rowsSmall, rowsLarge, users, startRate, maxRate, readRate,
+        return new BenchOptions(seconds, stepSeconds, rowsSmall, rowsLarge, users, startRate, maxRate, batchSize, readRate,
                                 parallelStart, jfr, keep, repo, out, "127.0.0.1", db, "postgres", "", "127.0.0.1", amqp,
                                 "guest", "guest");
     }

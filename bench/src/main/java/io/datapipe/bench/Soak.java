@@ -123,6 +123,7 @@ public final class Soak {
                 console.line("FAILED: " + e);
                 e.printStackTrace();
             } finally {
+                soak.stopLoad();
                 ServiceProcess.killAll();
             }
         }
@@ -147,7 +148,7 @@ public final class Soak {
             rate = givenRate;
             report.put("rate_source", "given");
         } else {
-            IngestBench ingest = new IngestBench(env, console, generators.get(0), null);
+            IngestBench ingest = new IngestBench(env, console, generators.get(0), null, List.copyOf(generators));
             ingest.warmUp(200, 10);
             List<IngestBench.Step> steps = ingest.search(env.options.startRate(), env.options.maxRate(), 5);
             double max = IngestBench.maxSustained(steps);
@@ -188,6 +189,12 @@ public final class Soak {
         report.put("slopes_per_hour", slopes());
         report.put("samples", samples);
         printSummary(report);
+    }
+
+    private void stopLoad() throws InterruptedException {
+        if (load != null) {
+            load.stop(Duration.ZERO);
+        }
     }
 
     // ---- faults

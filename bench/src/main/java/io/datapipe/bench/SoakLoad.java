@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +30,11 @@ final class SoakLoad {
 
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
     private static final Duration RECORD_DEADLINE = Duration.ofMinutes(10);
+    /**
+     * Requests in flight at once, over all records: while a fault holds records up they wait for a turn
+     * rather than each opening a connection (thousands of them would exhaust the file descriptors).
+     */
+    private static final int MAX_IN_FLIGHT = 256;
 
     private final BenchEnv env;
     private final double rate;
@@ -39,6 +45,7 @@ final class SoakLoad {
     private final AtomicLong transportErrors = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong scheduled = new AtomicLong();
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private volatile boolean stopping;
     private Thread scheduler;
 
@@ -49,7 +56,7 @@ final class SoakLoad {
     }
 
     void start() {
-        scheduler = Thread.ofPlatform().name("soak-load").start(this::schedule);
+        scheduler = Thread.ofPlatform().daemon().name("soak-load").start(this::schedule);
     }
 
     /** Takes a replica out of the rotation (before it is stopped). */
@@ -102,7 +109,13 @@ final class SoakLoad {
                     .POST(HttpRequest.BodyPublishers.ofString(BenchEnv.payload(n), StandardCharsets.UTF_8))
                     .build();
             try {
-                HttpResponse<String> response = env.http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response;
+                inFlight.acquire();
+                try {
+                    response = env.http.send(request, HttpResponse.BodyHandlers.ofString());
+                } finally {
+                    inFlight.release();
+                }
                 if (response.statusCode() == 202) {
                     Matcher id = ID.matcher(response.body());
                     if (!id.find()) {
