@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token lint test bench images chart clean platform-values topology
+.PHONY: help build up down token lint test bench soak images chart clean platform-values topology
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -53,6 +53,13 @@ BENCH_SECONDS ?= 30
 bench: $(BUILT) ## benchmarks against the broker's and the database's own limits (BENCH_SECONDS=5: a short run)
 	$(MVN) -q -pl bench -am package -DskipTests >&2
 	$(JAVA_HOME)/bin/java -jar bench/target/datapipe-bench.jar --seconds $(BENCH_SECONDS)
+
+SOAK_MINUTES ?= 30
+SOAK_FAULT_SECONDS ?= 180
+
+soak: $(BUILT) ## faults every few minutes at half the maximum sustained rate on a 3-node broker cluster (SOAK_MINUTES=30, SOAK_FAULT_SECONDS=180; SOAK_RATE=POST/s skips the rate search): lost, duplicated, and resource slopes
+	$(MVN) -q -pl bench -am package -DskipTests >&2
+	$(JAVA_HOME)/bin/java -cp bench/target/datapipe-bench.jar io.datapipe.bench.Soak --minutes $(SOAK_MINUTES) --fault-every-seconds $(SOAK_FAULT_SECONDS) $(if $(SOAK_RATE),--rate $(SOAK_RATE))
 
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
