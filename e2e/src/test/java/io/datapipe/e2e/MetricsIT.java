@@ -8,13 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -173,19 +170,8 @@ class MetricsIT {
                 known.addAll(names(file));
             }
         }
-        List<String> command = new ArrayList<>(List.of("node", REPO.resolve("k8s/tests/promql-metrics.mjs").toString()));
-        try (Stream<Path> dashboards = Files.list(REPO.resolve("dashboards"))) {
-            dashboards.filter(f -> f.toString().endsWith(".json")).map(Path::toString).sorted().forEach(command::add);
-        }
-        command.add(REPO.resolve("k8s/base/monitoring/prometheusrule.yaml").toString());
-        command.add(REPO.resolve("k8s/base/rollouts/analysistemplate.yaml").toString());
-        Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(node.exitValue()).as("promql-metrics.mjs exit status").isZero();
-
-        JsonNode queried = JSON.readTree(output);
-        assertThat(queried.size()).as("files read").isEqualTo(command.size() - 2);
+        JsonNode queried = QueryFiles.read();
+        assertThat(queried.size()).as("files read").isEqualTo(QueryFiles.files().size());
         queried.fields().forEachRemaining(file -> {
             for (JsonNode name : file.getValue()) {
                 String metric = name.asText();

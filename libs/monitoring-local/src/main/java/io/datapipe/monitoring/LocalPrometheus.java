@@ -44,8 +44,14 @@ public final class LocalPrometheus extends LocalProgram {
      * @param ruleGroups the {@code groups} of a rule file (as in a PrometheusRule's spec), or null
      * @param interval   scrape and evaluation interval
      * @param alertmanager where alerts go, if anywhere
+     * @param metricRelabelings {@code metric_relabel_configs} of every job (Prometheus' format), or null
      */
-    public record Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager) {
+    public record Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager,
+                           JsonNode metricRelabelings) {
+
+        public Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager) {
+            this(targets, ruleGroups, interval, alertmanager, null);
+        }
     }
 
     private LocalPrometheus(Path dir, int port, List<String> arguments) throws IOException {
@@ -72,6 +78,9 @@ public final class LocalPrometheus extends LocalProgram {
         settings.targets().forEach(t -> byJob.computeIfAbsent(t.job(), j -> new ArrayList<>()).add(t));
         byJob.forEach((job, targets) -> {
             ObjectNode scrape = scrapes.addObject().put("job_name", job);
+            if (settings.metricRelabelings() != null) {
+                scrape.set("metric_relabel_configs", settings.metricRelabelings());
+            }
             ArrayNode statics = scrape.putArray("static_configs");
             for (Target target : targets) {
                 ObjectNode one = statics.addObject();
