@@ -109,6 +109,12 @@ module "pod_roles" {
       service_account = "aws-load-balancer-controller"
       load_balancers  = true
     }
+    # Image admission (stg, prd): reads the images' signatures and attestations in ECR.
+    kyverno = {
+      namespace       = "kyverno"
+      service_account = "kyverno-admission-controller"
+      managed_policy  = "AmazonEC2ContainerRegistryReadOnly"
+    }
   }
 }
 

@@ -27,6 +27,9 @@ locals {
       authDomain      = module.identity.hosted_domain
       logGroup        = module.logs.application_log_group
       dnsZoneId       = var.dns_zone_id
+      # Who signs the images (cosign keyless in .github/workflows/main.yml, on main): the
+      # identity stg/prd admission requires (k8s/components/verify-images).
+      signingIdentity = "${trimsuffix(var.repository, ".git")}/.github/workflows/main.yml@refs/heads/main"
     },
     # Amazon MQ's AMQPS host; without it the overlay runs its own broker.
     var.broker == "amazon-mq" ? { brokerHost = module.broker[0].host } : {},

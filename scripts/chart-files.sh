@@ -13,3 +13,4 @@ cp k8s/base/rollouts/analysistemplate.yaml             "$files/analysistemplate.
 cp k8s/base/otel-collector/config.yaml                 "$files/otel-collector-config.yaml"
 cp k8s/components/alerting-chat/alertmanagerconfig.yaml "$files/alertmanagerconfig-chat.yaml"
 cp k8s/components/alarms/alertmanagerconfig.yaml       "$files/alertmanagerconfig-pager.yaml"
+cp k8s/components/verify-images/policy.yaml            "$files/verify-images-policy.yaml"

@@ -33,7 +33,14 @@ data "aws_region" "current" {}
 resource "aws_ecr_repository" "this" {
   for_each             = toset(var.repositories)
   name                 = each.value
-  image_tag_mutability = "IMMUTABLE"
+  image_tag_mutability = "IMMUTABLE_WITH_EXCLUSION"
+  # A version tag is written once. cosign's signature and attestation tags
+  # (sha256-<digest>.sig/.att) grow as each is added: the signed digest, not the tag, is
+  # what they vouch for, and admission verifies each signature in them.
+  image_tag_mutability_exclusion_filter {
+    filter      = "sha256-*"
+    filter_type = "WILDCARD"
+  }
 
   image_scanning_configuration {
     scan_on_push = true

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.datapipe.testsupport.ServiceProcess;
+import io.datapipe.testsupport.TestCertificates;
 import io.datapipe.testsupport.TestTokens;
 
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +49,7 @@ class PostgresTlsIT {
     static void startTlsOnlyPostgres() throws Exception {
         binaries = postgresBinaries().orElse(null);
         assumeThat(binaries).as("PostgreSQL server binaries (initdb, pg_ctl) installed").isNotNull();
-        assumeThat(command("openssl", "version")).as("openssl installed").isZero();
+        assumeThat(TestCertificates.unavailable()).as("test certificates can be made").isNull();
         directory = Files.createTempDirectory("datapipe-pg-tls");
         port = freePort();
         makeCertificates();
@@ -102,10 +103,7 @@ class PostgresTlsIT {
 
     @Test
     void aServerTheConfiguredCaDidNotSignIsRefused() throws Exception {
-        Path otherCa = directory.resolve("other-ca.crt");
-        assertThat(command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                           "-keyout", directory.resolve("other-ca.key").toString(), "-out", otherCa.toString(),
-                           "-subj", "/CN=someone-else")).isZero();
+        Path otherCa = TestCertificates.authority(directory, "other-ca").certificate();
 
         assertThatThrownBy(() -> connect("sslmode=verify-full&sslrootcert=" + otherCa).close())
                 .isInstanceOf(SQLException.class);
@@ -133,18 +131,7 @@ class PostgresTlsIT {
     }
 
     private static void makeCertificates() throws Exception {
-        String ca = directory.resolve("ca").toString();
-        Path extensions = directory.resolve("san.ext");
-        Files.writeString(extensions, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-        assertThat(command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                           "-keyout", ca + ".key", "-out", ca + ".crt", "-subj", "/CN=datapipe-test-ca")).isZero();
-        assertThat(command("openssl", "req", "-newkey", "rsa:2048", "-nodes",
-                           "-keyout", directory.resolve("server.key").toString(),
-                           "-out", directory.resolve("server.csr").toString(), "-subj", "/CN=localhost")).isZero();
-        assertThat(command("openssl", "x509", "-req", "-days", "1", "-in", directory.resolve("server.csr").toString(),
-                           "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
-                           "-out", directory.resolve("server.crt").toString(), "-extfile", extensions.toString())).isZero();
-        Files.setPosixFilePermissions(directory.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        TestCertificates.authority(directory, "ca").issue("server", "DNS:localhost", "IP:127.0.0.1");
         if (isRoot()) {
             // PostgreSQL refuses to run as root, and wants its key owned by the user it runs as.
             assertThat(command("chown", "-R", "postgres:postgres", directory.toString())).isZero();

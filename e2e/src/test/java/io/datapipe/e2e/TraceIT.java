@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * One record is one trace: the services run with the OpenTelemetry Java agent of the images, exporting
  * spans as OTLP JSON into their logs, and the test follows the parent links from the generator's HTTP
- * server span to the persister's database insert.
+ * server span to the persister's database insert. The records of a batch share their request's trace,
+ * each with its own publish and consume.
  */
 class TraceIT {
 
@@ -80,14 +81,7 @@ class TraceIT {
 
     @Test
     void followsOneRecordFromTheHttpRequestToTheDatabaseInsertInOneTrace() throws Exception {
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(generator.uri("/data"))
-                        .header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"traced\":true}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).isEqualTo(202);
+        assertThat(post(HttpRequest.newBuilder(generator.uri("/data")), "{\"traced\":true}").statusCode()).isEqualTo(202);
 
         // Generator: the HTTP server span, and the publish as its child.
         Span server = await().atMost(Duration.ofSeconds(20))
@@ -110,6 +104,34 @@ class TraceIT {
                 .until(() -> find(persister, s -> s.kind() == 3 && s.traceId().equals(trace) && s.name().startsWith("INSERT")),
                        Optional::isPresent).get();
         assertThat(ancestors(insert, spans(persister))).as("the insert descends from the batch").contains(batch.spanId());
+    }
+
+    @Test
+    void tracesEachRecordOfABatchWithinItsRequestsTrace() throws Exception {
+        HttpRequest.Builder batch = HttpRequest.newBuilder(generator.uri("/data/batch"))
+                .header("Idempotency-Key", "traced-batch-" + java.util.UUID.randomUUID());
+        assertThat(post(batch, "[{\"traced\":1},{\"traced\":2}]").statusCode()).isEqualTo(202);
+
+        // One publish per record, each a child of the request's span; each record consumed from its own publish.
+        Span server = await().atMost(Duration.ofSeconds(20))
+                .until(() -> find(generator, s -> s.kind() == 2 && s.name().equals("POST /data/batch")), Optional::isPresent).get();
+        List<Span> publishes = await().atMost(Duration.ofSeconds(20))
+                .until(() -> spans(generator).stream().filter(s -> s.kind() == 4 && s.traceId().equals(server.traceId())).toList(),
+                       found -> found.size() == 2);
+        assertThat(publishes).allSatisfy(p -> assertThat(p.parentSpanId()).isEqualTo(server.spanId()));
+        List<Span> consumes = await().atMost(Duration.ofSeconds(20))
+                .until(() -> spans(persister).stream().filter(s -> s.kind() == 5 && s.traceId().equals(server.traceId())).toList(),
+                       found -> found.size() == 2);
+        assertThat(consumes).extracting(Span::parentSpanId)
+                .containsExactlyInAnyOrderElementsOf(publishes.stream().map(Span::spanId).toList());
+    }
+
+    private static HttpResponse<String> post(HttpRequest.Builder request, String body) throws Exception {
+        return HttpClient.newHttpClient().send(request.header("Authorization", "Bearer " + TOKENS.token("alice", "data.write"))
+                                                       .header("Content-Type", "application/json")
+                                                       .POST(HttpRequest.BodyPublishers.ofString(body))
+                                                       .build(),
+                                               HttpResponse.BodyHandlers.ofString());
     }
 
     private static Map<String, String> env(String service) {

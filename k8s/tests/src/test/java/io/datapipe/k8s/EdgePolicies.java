@@ -30,10 +30,19 @@ final class EdgePolicies {
             "DATAPIPE_RATELIMIT_USER_CAPACITY", 50L,
             "DATAPIPE_RATELIMIT_USER_PER_SECOND", 20L,
             "DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND", 2000L,
-            "DATAPIPE_GENERATOR_MAX_BODY_BYTES", 65536L);
+            "DATAPIPE_GENERATOR_MAX_BODY_BYTES", 65536L,
+            "DATAPIPE_GENERATOR_BATCH_MAX_BODY_BYTES", 1048576L);
+    /**
+     * Where the generator's own defaults differ (its microprofile-config.properties): its per-caller bucket counts
+     * records, a burst of one full batch. The edge counts requests, of which a caller within that limit sends at
+     * most as many.
+     */
+    static final Map<String, Long> GENERATOR_DEFAULTS = Map.of(
+            "DATAPIPE_RATELIMIT_USER_CAPACITY", 500L,
+            "DATAPIPE_RATELIMIT_USER_PER_SECOND", 100L);
     /** The services' server.idle-connection-timeout: the proxy must let its connections to them go first. */
     static final Duration SERVICE_IDLE_TIMEOUT = Duration.ofSeconds(60);
-    /** The generator's idempotency header (IdempotencyKeys.HEADER); its keys live in each replica. */
+    /** The generator's idempotency header (IdempotencyKeys.HEADER); each replica replays the answers it gave. */
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(h|ms|m|s)");
@@ -85,7 +94,10 @@ final class EdgePolicies {
     }
 
     private static void checkMethod(Manifests m, List<String> out, String where, String method, List<JsonNode> rules, Workload service) {
-        Map<String, String> env = m.environment(service.containers().getFirst());
+        Map<String, String> env = new java.util.HashMap<>(m.environment(service.containers().getFirst()));
+        if ("generator".equals(service.name())) {
+            GENERATOR_DEFAULTS.forEach((key, value) -> env.putIfAbsent(key, value.toString()));
+        }
         long capacity = setting(env, "DATAPIPE_RATELIMIT_USER_CAPACITY");
         long perSecond = setting(env, "DATAPIPE_RATELIMIT_USER_PER_SECOND");
         long fleet = setting(env, "DATAPIPE_RATELIMIT_GLOBAL_PER_SECOND") * maxReplicas(m, service);
@@ -250,7 +262,8 @@ final class EdgePolicies {
                         out.add(where + " (" + by + "): loadBalancer is not a consistent hash on " + IDEMPOTENCY_KEY
                                 + ": a retry can reach a generator replica that never saw its key, and the record be stored twice");
                     }
-                    long accepted = setting(env, "DATAPIPE_GENERATOR_MAX_BODY_BYTES");
+                    long accepted = Math.max(setting(env, "DATAPIPE_GENERATOR_MAX_BODY_BYTES"),
+                                             setting(env, "DATAPIPE_GENERATOR_BATCH_MAX_BODY_BYTES"));
                     if (buffer.isMissingNode()) {
                         out.add(where + " (" + by + "): no requestBuffer: request bodies to " + service.get().name() + " are not bounded at the edge");
                     } else if (bytes(buffer) < accepted) {

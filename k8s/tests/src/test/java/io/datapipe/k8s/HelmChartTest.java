@@ -105,7 +105,7 @@ class HelmChartTest {
         Manifests kustomize = new Manifests(Kustomize.render(Repo.overlay(env)));
         for (String kind : List.of("NetworkPolicy", "HTTPRoute", "Rollout", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor",
                 "AnalysisTemplate", "Queue", "Exchange", "Binding", "Permission", "User", "Vhost", "ExternalSecret", "PrometheusRule", "RabbitmqCluster",
-                "AlertmanagerConfig", "BackendTrafficPolicy", "ClientTrafficPolicy")) {
+                "AlertmanagerConfig", "BackendTrafficPolicy", "ClientTrafficPolicy", "Policy")) {
             kustomize.ofKind(kind).forEach(k -> {
                 ObjectNode h = helm.find(kind, Manifests.name(k)).orElseThrow(() -> new AssertionError(Manifests.id(k) + " not rendered by Helm"));
                 assertThat(h.path("spec")).as(env + " " + Manifests.id(k)).isEqualTo(k.path("spec"));
@@ -152,6 +152,7 @@ class HelmChartTest {
     @Test
     void aBrokenValueIsCaughtByThePolicies() {
         String text = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
+                .withValuesFile(Repo.overlay("prd").resolve("platform.yaml"))
                 .set("securityContext.readOnlyRootFilesystem", false).set("services.persister.terminationGracePeriodSeconds", 10)
                 .set("services.web.rateLimit.user.capacity", 200).set("gateway.upstreamIdleTimeout", "2m").set("gateway.client.tlsMinVersion", "1.0").call();
         Map<String, List<String>> violations = Policies.check(new Manifests(Yaml.documents(text)));

@@ -91,16 +91,14 @@ class OverlayTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"stg", "prd"})
-    void stagingAndProductionEncryptTrafficToTheBrokerAndTheDatabase(String env) {
+    void stagingAndProductionEncryptTrafficToTheDatabase(String env) {
+        // To the broker: BrokerTlsTest.
         Manifests m = render(env);
         for (Workload w : m.workloads()) {
             if (!w.isService()) {
                 continue;
             }
             Map<String, String> vars = m.environment(w.containers().getFirst());
-            if (vars.containsKey("DATAPIPE_RABBITMQ_HOST")) {
-                assertThat(vars).as(w.id()).containsEntry("DATAPIPE_RABBITMQ_TLS", "true").containsEntry("DATAPIPE_RABBITMQ_PORT", "5671");
-            }
             if (vars.containsKey("DATAPIPE_DB_URL")) {
                 String url = vars.get("DATAPIPE_DB_URL");
                 assertThat(url).as(w.id()).contains("sslmode=verify-full").contains("sslrootcert=/etc/datapipe/db-ca/ca.pem");

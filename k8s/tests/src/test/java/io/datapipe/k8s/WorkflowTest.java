@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,20 +30,30 @@ class WorkflowTest {
         return Commands.run(Repo.TESTS, null, List.of(Repo.TESTS.resolve("node_modules/.bin/action-validator").toString(), file.toString()));
     }
 
-    /** Rules beyond the schema, on one workflow: pinned actions, explicit permissions, no stored AWS keys. */
+    /** An action pinned by the full commit it runs, with the release it is as a comment: {@code owner/repo@<sha> # v1.2.3}. */
+    static final Pattern PINNED = Pattern.compile("[\\w.-]+/[\\w./-]+@[0-9a-f]{40} # v\\d+\\.\\d+\\.\\d+");
+
+    /**
+     * Rules beyond the schema, on one workflow: actions pinned by commit (a tag can be moved to other code,
+     * a commit cannot), explicit permissions, no stored AWS keys.
+     */
     static List<String> violations(ObjectNode wf, String text) {
         List<String> out = new ArrayList<>();
         if (!wf.has("permissions")) {
             out.add("no top-level permissions (the token would get the repository default)");
         }
-        for (JsonNode uses : wf.findValues("uses")) {
-            String ref = uses.asText();
-            if (ref.startsWith("./")) {
-                continue;
+        // Read from the text: the release comment beside each commit is not in the parsed YAML.
+        Matcher uses = Pattern.compile("^\\s*(?:-\\s+)?uses:\\s*(.+?)\\s*$", Pattern.MULTILINE).matcher(text);
+        int found = 0;
+        while (uses.find()) {
+            found++;
+            String ref = uses.group(1).replaceAll("^[\"']|[\"']$", "");
+            if (!ref.startsWith("./") && !PINNED.matcher(ref).matches()) {
+                out.add(ref + ": pin actions by full commit SHA, with the release as a comment (owner/repo@<40 hex> # vX.Y.Z)");
             }
-            if (!ref.matches("[\\w.-]+/[\\w./-]+@(v\\d+(\\.\\d+){0,2}|[0-9a-f]{40})")) {
-                out.add(ref + ": pin actions to a major version (or a commit)");
-            }
+        }
+        if (found != wf.findValues("uses").size()) {
+            out.add("a uses: the line check did not see (" + found + " lines, " + wf.findValues("uses").size() + " in the YAML)");
         }
         if (text.contains("aws-access-key-id") || text.contains("aws-secret-access-key") || text.contains("AWS_SECRET_ACCESS_KEY")) {
             out.add("long-lived AWS keys: use OIDC (role-to-assume)");
@@ -141,11 +153,15 @@ class WorkflowTest {
     @Test
     void unpinnedActionsBroadTokensAndStoredKeysAreRejected() {
         String text = Yaml.read(Repo.WORKFLOWS.resolve("main.yml"))
-                .replace("actions/checkout@v4", "actions/checkout@main")
+                .replaceFirst("actions/checkout@[0-9a-f]{40} # v[0-9.]+", "actions/checkout@main")
+                .replaceFirst("actions/setup-java@[0-9a-f]{40} # (v[0-9.]+)", "actions/setup-java@$1")
+                .replaceFirst("docker/setup-buildx-action@([0-9a-f]{40}) # v[0-9.]+", "docker/setup-buildx-action@$1")
                 .replace("role-to-assume: ${{ vars.AWS_ROLE_ARN }}", "aws-access-key-id: ${{ secrets.KEY }}")
                 .replace("permissions:\n  contents: read\n\nconcurrency", "concurrency");
         List<String> found = violations(Yaml.documents(text).getFirst(), text);
         assertThat(found).anySatisfy(v -> assertThat(v).contains("actions/checkout@main"))
+                .anySatisfy(v -> assertThat(v).startsWith("actions/setup-java@v4.").contains("pin actions by full commit SHA"))
+                .anySatisfy(v -> assertThat(v).startsWith("docker/setup-buildx-action@").contains("with the release as a comment"))
                 .anySatisfy(v -> assertThat(v).contains("long-lived AWS keys"))
                 .anySatisfy(v -> assertThat(v).contains("without role-to-assume"))
                 .anySatisfy(v -> assertThat(v).contains("no top-level permissions"));

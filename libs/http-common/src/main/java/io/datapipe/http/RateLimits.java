@@ -33,6 +33,12 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
  * {@code RateLimit-Limit}, {@code RateLimit-Remaining} and {@code RateLimit-Reset} for the caller's
  * bucket.
  *
+ * <p>A request that carries several items (the generator's batches) costs the caller's bucket one token per
+ * item: the resource {@linkplain #charge charges} the rest once it has counted them, and
+ * {@code datapipe.ratelimit.unit} ({@code requests}, or {@code records} on the generator) names what the
+ * caller's tokens count in {@code RateLimit-Policy}. The global bucket counts requests: it guards the
+ * replica against floods of requests, whose fixed cost (token verification, routing) dominates.
+ *
  * <p>{@code datapipe.ratelimit.user.capacity} (burst) and {@code .user.per-second} (sustained), the same
  * under {@code .global}, and {@code datapipe.ratelimit.enabled}. The buckets of one replica: the gateway
  * enforces the same kind of limit at the edge, for all replicas together.
@@ -49,6 +55,7 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
             .build();
 
     private final boolean enabled;
+    private final String unit;
     private final long userCapacity;
     private final long userWindowSeconds;
     private final LoadingCache<String, Bucket> users;
@@ -61,8 +68,10 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
                @ConfigProperty(name = "datapipe.ratelimit.user.per-second", defaultValue = "20") long userPerSecond,
                @ConfigProperty(name = "datapipe.ratelimit.global.capacity", defaultValue = "5000") long globalCapacity,
                @ConfigProperty(name = "datapipe.ratelimit.global.per-second", defaultValue = "2000") long globalPerSecond,
+               @ConfigProperty(name = "datapipe.ratelimit.unit", defaultValue = "requests") String unit,
                @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE) MetricRegistry registry) {
         this.enabled = enabled;
+        this.unit = unit;
         this.userCapacity = userCapacity;
         this.userWindowSeconds = Math.max(1, (userCapacity + userPerSecond - 1) / userPerSecond);
         this.registry = registry;
@@ -91,17 +100,42 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         Bucket user = users.get(caller.getName());
         ConsumptionProbe probe = user.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
-            request.abortWith(refused("user", probe.getNanosToWaitForRefill(), probe));
+            request.abortWith(response(refused("user", probe.getNanosToWaitForRefill(), probe)));
             return;
         }
         ConsumptionProbe service = global.tryConsumeAndReturnRemaining(1);
         if (!service.isConsumed()) {
             // The caller did nothing wrong: give the token back.
             user.addTokens(1);
-            request.abortWith(refused("global", service.getNanosToWaitForRefill(), probe));
+            request.abortWith(response(refused("global", service.getNanosToWaitForRefill(), probe)));
             return;
         }
         request.setProperty(PROBE, probe);
+    }
+
+    /**
+     * Charges the caller's bucket for the items of a request beyond the one its arrival took, all or none.
+     *
+     * @param request the request, whose caller the filter has counted
+     * @param items   how many items the request carries in all
+     * @throws ApiException 400 when more items than the caller's burst can ever hold, 429 when over the limit
+     *                      now (nothing is charged then beyond the request's first token)
+     */
+    public void charge(ContainerRequestContext request, long items) {
+        if (!(request.getProperty(PROBE) instanceof ConsumptionProbe) || items <= 1) {
+            return; // not counted (disabled, or not an authenticated API request), or nothing more to count
+        }
+        if (items > userCapacity) {
+            throw ApiException.badRequest("OVER_RATE_LIMIT_CAPACITY", String.format(
+                    Locale.ROOT, "a request may carry at most %d %s, the caller's rate-limit burst", userCapacity, unit));
+        }
+        ConsumptionProbe probe = users.get(request.getSecurityContext().getUserPrincipal().getName())
+                .tryConsumeAndReturnRemaining(items - 1);
+        // Whatever happens, the answer's RateLimit-* headers describe the bucket as it is now.
+        request.setProperty(PROBE, probe);
+        if (!probe.isConsumed()) {
+            throw refused("user", probe.getNanosToWaitForRefill(), probe);
+        }
     }
 
     @Override
@@ -111,16 +145,19 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         }
     }
 
-    private jakarta.ws.rs.core.Response refused(String limit, long nanosToWait, ConsumptionProbe probe) {
+    private ApiException refused(String limit, long nanosToWait, ConsumptionProbe probe) {
         registry.counter(THROTTLED, new Tag("limit", limit)).inc();
         Duration wait = Duration.ofNanos(Math.max(nanosToWait, TimeUnit.MILLISECONDS.toNanos(1)));
         ApiException problem = ApiException.tooManyRequests(
-                limit.equals("user") ? "too many requests from this caller; slow down"
+                limit.equals("user") ? "too many " + unit + " from this caller; slow down"
                         : "this service is at its request limit; try again shortly", wait);
-        jakarta.ws.rs.core.Response.ResponseBuilder response = jakarta.ws.rs.core.Response.fromResponse(
-                ProblemResponses.of(problem.problem(), problem.headers()));
-        headers(probe).forEach(response::header);
-        return response.build();
+        Map<String, String> headers = new java.util.HashMap<>(problem.headers());
+        headers.putAll(headers(probe));
+        return new ApiException(problem.problem(), headers);
+    }
+
+    private static jakarta.ws.rs.core.Response response(ApiException problem) {
+        return ProblemResponses.of(problem.problem(), problem.headers());
     }
 
     private Map<String, String> headers(ConsumptionProbe probe) {
@@ -128,6 +165,7 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         return Map.of("RateLimit-Limit", Long.toString(userCapacity),
                       "RateLimit-Remaining", Long.toString(probe.getRemainingTokens()),
                       "RateLimit-Reset", Long.toString(reset),
-                      "RateLimit-Policy", String.format(Locale.ROOT, "%d;w=%d", userCapacity, userWindowSeconds));
+                      // the quota unit as draft-ietf-httpapi-ratelimit-headers names it (qu)
+                      "RateLimit-Policy", String.format(Locale.ROOT, "%d;w=%d;qu=\"%s\"", userCapacity, userWindowSeconds, unit));
     }
 }

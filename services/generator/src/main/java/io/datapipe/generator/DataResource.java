@@ -92,9 +92,9 @@ public class DataResource {
         }
         String userId = security.getUserPrincipal().getName();
         IdempotencyKeys.Accepted outcome = idempotency.acceptOnce(
-                userId, idempotencyKey, payload.bytes(),
+                userId, idempotencyKey, payload.bytes(), 1,
                 identity -> publisher.publish(new RecordMessage(identity.id(), userId, payload.json(), identity.receivedAt())));
-        AcceptedRecord accepted = outcome.record();
+        AcceptedRecord accepted = new AcceptedRecord(outcome.identity().id(), userId, outcome.identity().receivedAt());
         // A relative Location (RFC 9110 allows it): behind the gateway the service's own host is not the client's.
         Response.ResponseBuilder response = Response.accepted(accepted).header(HttpHeaders.LOCATION, "/data/" + accepted.id());
         if (outcome.replayed()) {

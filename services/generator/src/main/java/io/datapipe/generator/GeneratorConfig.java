@@ -27,6 +27,10 @@ public class GeneratorConfig {
     long retryAfterSeconds;
     @ConfigProperty(name = "generator.max-body-bytes")
     int maxBodyBytes;
+    @ConfigProperty(name = "generator.batch.max-body-bytes")
+    int batchMaxBodyBytes;
+    @ConfigProperty(name = "generator.batch.max-records")
+    int batchMaxRecords;
     @ConfigProperty(name = "generator.idempotency-window-seconds")
     long idempotencyWindowSeconds;
     @ConfigProperty(name = "generator.idempotency-max-keys")
@@ -50,6 +54,16 @@ public class GeneratorConfig {
     /** @return the largest request body accepted */
     int maxBodyBytes() {
         return maxBodyBytes;
+    }
+
+    /** @return the largest batch body accepted */
+    int batchMaxBodyBytes() {
+        return batchMaxBodyBytes;
+    }
+
+    /** @return the most records a batch may hold */
+    int batchMaxRecords() {
+        return batchMaxRecords;
     }
 
     /** @return how long an Idempotency-Key is remembered */

@@ -38,15 +38,16 @@ public class GeneratorMetrics {
                                                  .build());
         this.confirm = registry.timer(Metadata.builder()
                                               .withName("datapipe.publish.confirm.duration")
-                                              .withDescription("Time from publishing a record to the broker's confirm")
+                                              .withDescription("Time from publishing a request's records to the broker's confirm of the last")
                                               .withUnit(MetricUnits.SECONDS)
                                               .build());
         // Exported from the start, so that rates and alerts over it have a series before the first rejection.
         registry.counter(REJECTED, new Tag("reason", "broker_unavailable"));
     }
 
-    void accepted(Duration confirmTime) {
-        accepted.inc();
+    /** Records accepted together, and how long the broker took to confirm the last of them. */
+    void accepted(int records, Duration confirmTime) {
+        accepted.inc(records);
         confirm.update(confirmTime);
     }
 

@@ -3,15 +3,21 @@ package io.datapipe.generator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
 import io.datapipe.http.Problem;
 
@@ -23,22 +29,25 @@ import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 /**
  * The {@code Idempotency-Key} request header: a client that retries a POST with the same key gets the
- * same answer (same record id, same {@code receivedAt}) and the record is published once.
+ * same record ids, and each record is stored once, whichever generator replica answers.
  *
  * <ul>
  *     <li>Keys are scoped to the caller: two users may use the same key.</li>
- *     <li>A key is remembered for {@code datapipe.generator.idempotency-window-seconds} (default a day),
- *     for at most {@code datapipe.generator.idempotency-max-keys} keys (least recently used go first).</li>
- *     <li>The same key with a different body is a client error (422).</li>
- *     <li>A retry that arrives while the first request is still waiting for the broker waits for its answer.</li>
- *     <li>The record id and {@code receivedAt} are minted once per key. When an attempt fails (503) the
- *     broker may or may not hold the message; a retry publishes the same id again, so the persister
- *     stores the record once either way.</li>
+ *     <li>The ids of a request with a key are derived from the caller, the key, the body and each record's
+ *     position ({@link RecordIds#keyed}), not minted: any replica derives the same ids for the same request,
+ *     with no shared store. The broker may hold a first attempt's message or not; the retry publishes the
+ *     same ids, and the persister, which never stores an id twice, stores each record once.</li>
+ *     <li>This replica also remembers its keys for {@code datapipe.generator.idempotency-window-seconds}
+ *     (default a day), at most {@code datapipe.generator.idempotency-max-keys} (least recently used go
+ *     first): a retry it has answered before gets the same {@code receivedAt} too and
+ *     {@code Idempotent-Replayed: true} without publishing again, the same key with a different body is a
+ *     client error (422), and a retry that arrives while the first request still waits for the broker
+ *     waits for its answer.</li>
  * </ul>
- * Keys live in this process. With several generator replicas, a retry reaches the replica that
- * answered the first time only if the gateway routes a caller consistently (for example by a hash of the
- * {@code Authorization} header); see the deployment guide. Whatever the routing, the persister never
- * stores an id twice.
+ * A retry that reaches another replica (or this one after a restart) publishes again under the same ids,
+ * answers with its own {@code receivedAt} (the stored one is the first attempt's when the broker had it),
+ * and without {@code Idempotent-Replayed}. The same key with another body there is not refused: it derives
+ * other ids and is stored as other records, so nothing answered 202 is ever dropped.
  */
 @ApplicationScoped
 public class IdempotencyKeys {
@@ -51,11 +60,11 @@ public class IdempotencyKeys {
     private record Key(String userId, String key) {
     }
 
-    /** The identity a key gave its record, and the latest attempt to publish it. */
+    /** The identity a key gave its records, and the latest attempt to publish them. */
     private static final class Entry {
         private final byte[] bodyDigest;
         private final Identity identity;
-        private CompletableFuture<AcceptedRecord> attempt;
+        private CompletableFuture<Void> attempt;
 
         private Entry(byte[] bodyDigest, Identity identity) {
             this.bodyDigest = bodyDigest;
@@ -64,15 +73,36 @@ public class IdempotencyKeys {
     }
 
     /**
-     * The id and acceptance time of a record, minted once per idempotency key.
+     * The ids and acceptance time of the records of one request.
      *
-     * @param id         the record id
-     * @param receivedAt when the first request with the key was received
+     * @param ids        the record ids, in the order of the records in the request
+     * @param receivedAt when the request was received (by this replica, the first time with its key)
      */
-    public record Identity(java.util.UUID id, java.time.Instant receivedAt) {
-        static Identity mint() {
-            return new Identity(io.datapipe.contract.RecordIds.next(),
-                                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    public record Identity(List<UUID> ids, Instant receivedAt) {
+
+        /** @return the id of a request's only record */
+        public UUID id() {
+            return ids.getFirst();
+        }
+
+        private static Instant now() {
+            return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        }
+
+        static Identity minted(int records) {
+            List<UUID> ids = new ArrayList<>(records);
+            for (int i = 0; i < records; i++) {
+                ids.add(RecordIds.next());
+            }
+            return new Identity(List.copyOf(ids), now());
+        }
+
+        static Identity keyed(String userId, String key, byte[] bodyDigest, int records) {
+            List<UUID> ids = new ArrayList<>(records);
+            for (int i = 0; i < records; i++) {
+                ids.add(RecordIds.keyed(userId, key, bodyDigest, i));
+            }
+            return new Identity(List.copyOf(ids), now());
         }
     }
 
@@ -90,31 +120,48 @@ public class IdempotencyKeys {
     }
 
     /**
-     * Accepts a record once per key.
+     * Checks a request's {@code Idempotency-Key} header before anything else is done with the request.
+     *
+     * @param key the header value, or {@code null} when there is none
+     * @throws ApiException 400 when the key is malformed
+     */
+    public static void validate(String key) {
+        if (key != null && !VALID.matcher(key).matches()) {
+            throw ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
+                                          "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
+        }
+    }
+
+    /**
+     * Accepts the records of a request once per key.
      *
      * @param userId  the caller
      * @param key     the header value, or {@code null} when there is none
      * @param body    the request body as received
-     * @param publish publishes the record with the given identity and returns what was accepted
-     * @return what was accepted, now or by an earlier request with this key
+     * @param records how many records the body holds
+     * @param publish publishes the records under the given identity, returning once the broker has them all
+     * @return the identity of the accepted records, given now or by an earlier request with this key
      */
-    public Accepted acceptOnce(String userId, String key, byte[] body, Function<Identity, AcceptedRecord> publish) {
+    public Accepted acceptOnce(String userId, String key, byte[] body, int records, Consumer<Identity> publish) {
         if (key == null) {
-            return new Accepted(publish.apply(Identity.mint()), false);
+            Identity identity = Identity.minted(records);
+            publish.accept(identity);
+            return new Accepted(identity, false);
         }
-        if (!VALID.matcher(key).matches()) {
-            throw ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
-                                          "the Idempotency-Key header must be 1 to 255 visible ASCII characters");
-        }
-        Entry fresh = new Entry(digest(body), Identity.mint());
-        Entry entry = keys.putIfAbsent(new Key(userId, key), fresh);
+        validate(key);
+        byte[] digest = digest(body);
+        Key scoped = new Key(userId, key);
+        Entry entry = keys.get(scoped);
         if (entry == null) {
-            entry = fresh;
-        } else if (!Arrays.equals(entry.bodyDigest, fresh.bodyDigest)) {
+            Entry fresh = new Entry(digest, Identity.keyed(userId, key, digest, records));
+            entry = keys.putIfAbsent(scoped, fresh);
+            entry = entry == null ? fresh : entry;
+        }
+        if (!Arrays.equals(entry.bodyDigest, digest)) {
             throw new ApiException(Problem.of(422, "idempotency-key-reused", "Unprocessable Content",
                                               "this Idempotency-Key was used with a different body"));
         }
-        CompletableFuture<AcceptedRecord> attempt;
+        CompletableFuture<Void> attempt;
         boolean mine = false;
         synchronized (entry) {
             if (entry.attempt == null || entry.attempt.isCompletedExceptionally()) {
@@ -124,12 +171,13 @@ public class IdempotencyKeys {
             attempt = entry.attempt;
         }
         if (!mine) {
-            return new Accepted(await(attempt), true);
+            await(attempt);
+            return new Accepted(entry.identity, true);
         }
         try {
-            AcceptedRecord accepted = publish.apply(entry.identity);
-            attempt.complete(accepted);
-            return new Accepted(accepted, false);
+            publish.accept(entry.identity);
+            attempt.complete(null);
+            return new Accepted(entry.identity, false);
         } catch (RuntimeException e) {
             attempt.completeExceptionally(e);
             throw e;
@@ -137,17 +185,17 @@ public class IdempotencyKeys {
     }
 
     /**
-     * An accepted record, and whether this answer repeats an earlier one.
+     * Accepted records, and whether this answer repeats an earlier one.
      *
-     * @param record   what was accepted
-     * @param replayed {@code true} when the record was accepted by an earlier request with the same key
+     * @param identity their ids and acceptance time
+     * @param replayed {@code true} when they were accepted by an earlier request with the same key
      */
-    public record Accepted(AcceptedRecord record, boolean replayed) {
+    public record Accepted(Identity identity, boolean replayed) {
     }
 
-    private AcceptedRecord await(CompletableFuture<AcceptedRecord> outcome) {
+    private void await(CompletableFuture<Void> outcome) {
         try {
-            return outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;

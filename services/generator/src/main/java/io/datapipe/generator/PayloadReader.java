@@ -8,6 +8,7 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.contract.JsonLimits;
 import io.datapipe.http.ApiException;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperties;
@@ -40,6 +41,44 @@ public class PayloadReader {
      * @throws ApiException 413 when too large, 400 when not an acceptable JSON object
      */
     public Payload read(InputStream body, String contentLength) {
+        byte[] bytes = readBody(body, contentLength, maxBytes);
+        try {
+            return new Payload(bytes, json.parseObject(bytes));
+        } catch (InvalidJsonException e) {
+            if (e.reason() == InvalidJsonException.Reason.TOO_LARGE) {
+                throw ApiException.payloadTooLarge(maxBytes);
+            }
+            throw ApiException.badRequest(e.reason().name(), "the body must be one JSON object: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks one record of a request, as {@link #read} checks a whole body.
+     *
+     * @param bytes the record's JSON
+     * @return the object
+     * @throws InvalidJsonException when the record is refused; its reason says why
+     */
+    ObjectNode parseRecord(byte[] bytes) throws InvalidJsonException {
+        return json.parseObject(bytes);
+    }
+
+    /** @return how deep a record may nest */
+    int nestingLimit() {
+        return json.limits().maxDepth();
+    }
+
+    /** @return the largest record accepted, in bytes */
+    int maxRecordBytes() {
+        return maxBytes;
+    }
+
+    /**
+     * Reads a request body of at most {@code maxBytes}, never more, whatever the client claims or sends.
+     *
+     * @throws ApiException 413 when larger, 400 when unreadable
+     */
+    static byte[] readBody(InputStream body, String contentLength, int maxBytes) {
         long declared = declaredLength(contentLength);
         if (declared > maxBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
@@ -53,14 +92,7 @@ public class PayloadReader {
         if (bytes.length > maxBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
-        try {
-            return new Payload(bytes, json.parseObject(bytes));
-        } catch (InvalidJsonException e) {
-            if (e.reason() == InvalidJsonException.Reason.TOO_LARGE) {
-                throw ApiException.payloadTooLarge(maxBytes);
-            }
-            throw ApiException.badRequest(e.reason().name(), "the body must be one JSON object: " + e.getMessage());
-        }
+        return bytes;
     }
 
     /** Reads a body of a declared length into one array of that size (no growing buffers). */

@@ -1,6 +1,7 @@
 package io.datapipe.generator;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,25 +56,40 @@ public class RecordPublisher {
      * happened to the first attempt.
      *
      * @param record the record
-     * @return what was accepted
      * @throws ApiException 503 when the broker did not confirm
      */
-    public AcceptedRecord publish(RecordMessage record) {
-        String userId = record.userId();
-        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+    public void publish(RecordMessage record) {
+        publishAll(List.of(record));
+    }
+
+    /**
+     * Publishes records, one message each, and waits until the broker has confirmed every one of them. They
+     * are all sent before any confirm is awaited, so a batch costs about one round trip to the broker.
+     *
+     * @param records the records
+     * @throws ApiException 503 when the broker did not confirm them all: some may be on the broker, so a
+     *                      retry must publish the same ids (the persister stores an id once)
+     */
+    public void publishAll(List<RecordMessage> records) {
         long sent = System.nanoTime();
-        try {
-            records.send(OutgoingRabbitMqMessage.builder(codec.encode(record))
-                                 .messageId(record.id().toString())
-                                 .contentType(RecordCodec.CONTENT_TYPE)
-                                 .header(RecordCodec.USER_ID_HEADER, userId)
-                                 .completing(confirmed)
-                                 .build());
-        } catch (IllegalStateException overflow) {
-            throw unavailable("too many records are waiting for the broker; try again shortly", overflow);
+        CompletableFuture<?>[] confirms = new CompletableFuture<?>[records.size()];
+        for (int i = 0; i < confirms.length; i++) {
+            CompletableFuture<Void> confirmed = new CompletableFuture<>();
+            confirms[i] = confirmed;
+            RecordMessage record = records.get(i);
+            try {
+                this.records.send(OutgoingRabbitMqMessage.builder(codec.encode(record))
+                                          .messageId(record.id().toString())
+                                          .contentType(RecordCodec.CONTENT_TYPE)
+                                          .header(RecordCodec.USER_ID_HEADER, record.userId())
+                                          .completing(confirmed)
+                                          .build());
+            } catch (IllegalStateException overflow) {
+                throw unavailable("too many records are waiting for the broker; try again shortly", overflow);
+            }
         }
         try {
-            confirmed.get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(confirms).get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw unavailable("the message broker did not accept the record", e.getCause());
         } catch (TimeoutException e) {
@@ -82,8 +98,7 @@ public class RecordPublisher {
             Thread.currentThread().interrupt();
             throw unavailable("the request was interrupted while waiting for the broker", e);
         }
-        metrics.accepted(Duration.ofNanos(System.nanoTime() - sent));
-        return new AcceptedRecord(record.id(), userId, record.receivedAt());
+        metrics.accepted(records.size(), Duration.ofNanos(System.nanoTime() - sent));
     }
 
     private ApiException unavailable(String detail, Throwable cause) {

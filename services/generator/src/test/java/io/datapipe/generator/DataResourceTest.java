@@ -118,6 +118,11 @@ class DataResourceTest {
         assertThat(first.getHeaderString("Idempotent-Replayed")).isNull();
         assertThat(retry.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
         assertThat(BROKER.messageCount(topology.queue())).isEqualTo(1);
+        // Derived from the request, not minted: another replica answers a retry with the same id.
+        UUID id = UUID.fromString(JSON.readTree(firstBody).get("id").asText());
+        assertThat(id).isEqualTo(io.datapipe.contract.RecordIds.keyed(
+                "alice", key, java.security.MessageDigest.getInstance("SHA-256").digest("{\"a\":1}".getBytes(StandardCharsets.UTF_8)), 0));
+        assertThat(take().getProps().getMessageId()).isEqualTo(id.toString());
     }
 
     @Test

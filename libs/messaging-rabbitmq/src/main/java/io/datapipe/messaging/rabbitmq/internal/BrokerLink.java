@@ -296,6 +296,15 @@ abstract class BrokerLink {
     }
 
     static String describe(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLHandshakeException handshake) {
+                // The JSSE message says what failed (an unknown issuer, a host name the certificate does not
+                // name); say where to look.
+                return "TLS handshake refused: " + handshake.getMessage()
+                        + " (the broker's certificate must chain to a CA in the trust store - tls-trust-store, or the JVM's"
+                        + " - and name the host connected to; tls-hostname-verification checks the name)";
+            }
+        }
         if (e instanceof ShutdownSignalException shutdown) {
             Object reason = shutdown.getReason();
             return reason == null ? String.valueOf(shutdown.getMessage()) : reason.toString();
