@@ -26,9 +26,7 @@ import io.datapipe.monitoring.LocalPostgresExporter;
 import io.datapipe.monitoring.LocalPrometheus;
 import io.datapipe.monitoring.PrometheusRules;
 import io.datapipe.testsupport.ServiceProcess;
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
-import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
@@ -100,6 +98,7 @@ class ObservabilityIT {
             "http_server_request_duration_seconds_count{namespace=\"$namespace\", service=\"web\", http_route=~\"/data.*\", http_response_status_code=~\"5..\"}",
             "web never fails here: the test breaks the generator only");
 
+    private static TestStack stack;
     private static TestTopology topology;
     private static TestDatabase database;
     private static ServiceProcess generator;
@@ -115,23 +114,18 @@ class ObservabilityIT {
 
     @BeforeAll
     static void start() throws Exception {
-        topology = BROKER.topology("observe");
-        database = TestPostgres.get().createDatabase("observe");
-        Map<String, String> messaging = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        messaging.put("mp.messaging.connector.datapipe-rabbitmq.queue-stats-interval-ms", "500");
-        Map<String, String> persisterConfig = new HashMap<>(messaging);
-        persisterConfig.putAll(database.serviceConfig());
-        persisterConfig.putAll(TOKENS.serviceConfig());
-        Map<String, String> generatorConfig = new HashMap<>(messaging);
-        generatorConfig.putAll(TOKENS.serviceConfig());
-        // A caller's limit that a burst exceeds however slowly this machine answers: the throttling has data.
+        // Queue depths every half second (the generator's too, so the backlog is seen with the persister
+        // stopped), and a caller's limit that a burst exceeds however slowly this machine answers.
+        Map<String, String> queueStats = Map.of("mp.messaging.connector.datapipe-rabbitmq.queue-stats-interval-ms", "500");
+        Map<String, String> generatorConfig = new HashMap<>(queueStats);
         generatorConfig.put("datapipe.ratelimit.user.capacity", "40");
         generatorConfig.put("datapipe.ratelimit.user.per-second", "1");
-        Map<String, String> webConfig = new HashMap<>(database.serviceConfig());
-        webConfig.putAll(TOKENS.serviceConfig());
-        persister = ServiceProcess.start("persister", persisterConfig);
-        generator = ServiceProcess.start("generator", generatorConfig);
-        web = ServiceProcess.start("web", webConfig);
+        stack = TestStack.start("observe", Map.of("generator", generatorConfig, "persister", queueStats));
+        topology = stack.topology();
+        database = stack.database();
+        generator = stack.generator();
+        persister = stack.persister();
+        web = stack.web();
 
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/", exchange -> {
@@ -148,9 +142,6 @@ class ObservabilityIT {
                                                                              "http://127.0.0.1:" + receiver.getAddress().getPort()));
 
         postgresExporter = LocalPostgresExporter.start(dataSourceName(database));
-        persister.awaitReady();
-        generator.awaitReady();
-        web.awaitReady();
         JsonNode rule = YAML.readTree(REPO.resolve("k8s/base/monitoring/prometheusrule.yaml").toFile());
         prometheus = LocalPrometheus.start(new LocalPrometheus.Settings(
                 List.of(target(generator.name(), "127.0.0.1:" + generator.port(), CANARY),
@@ -164,7 +155,7 @@ class ObservabilityIT {
     @AfterAll
     static void stop() {
         STEADY.shutdownNow();
-        for (AutoCloseable c : new AutoCloseable[] {prometheus, alertmanager, postgresExporter, generator, persister, web, topology, database}) {
+        for (AutoCloseable c : new AutoCloseable[] {prometheus, alertmanager, postgresExporter, stack}) {
             if (c != null) {
                 try {
                     c.close();
