@@ -61,10 +61,27 @@ public final class LocalPrometheus extends LocalProgram {
     public static LocalPrometheus start(Settings settings) throws IOException {
         Path dir = Files.createTempDirectory("prometheus");
         int port = freePort();
+        writeConfig(dir, settings);
+        return new LocalPrometheus(dir, port, arguments(port, settings.interval()));
+    }
+
+    /** The command-line arguments of a Prometheus whose files {@link #writeConfig} wrote into its working directory. */
+    public static List<String> arguments(int port, Duration interval) {
+        return List.of(
+                "--config.file=prometheus.yml",
+                "--storage.tsdb.path=data",
+                "--web.listen-address=127.0.0.1:" + port,
+                "--web.enable-lifecycle",
+                // Alerts found before the Alertmanager is discovered are dropped: resend on this clock, not each minute.
+                "--rules.alert.resend-delay=" + Durations.format(interval));
+    }
+
+    /** Writes prometheus.yml (and rules.yml) for these settings into the directory. */
+    public static void writeConfig(Path dir, Settings settings) throws IOException {
         ObjectNode config = YAML.createObjectNode();
         String interval = Durations.format(settings.interval());
         config.putObject("global").put("scrape_interval", interval).put("evaluation_interval", interval)
-                .put("scrape_timeout", Durations.format(settings.interval()));
+                .put("scrape_timeout", interval);
         if (settings.ruleGroups() != null) {
             ObjectNode rules = YAML.createObjectNode();
             rules.set("groups", settings.ruleGroups());
@@ -90,13 +107,6 @@ public final class LocalPrometheus extends LocalProgram {
             }
         });
         Files.writeString(dir.resolve("prometheus.yml"), YAML.writeValueAsString(config));
-        return new LocalPrometheus(dir, port, List.of(
-                "--config.file=prometheus.yml",
-                "--storage.tsdb.path=data",
-                "--web.listen-address=127.0.0.1:" + port,
-                "--web.enable-lifecycle",
-                // Alerts found before the Alertmanager is discovered are dropped: resend on the test's clock, not each minute.
-                "--rules.alert.resend-delay=" + interval));
     }
 
     /** The instant query's result (an array of series, or a scalar's [time, value]); a query Prometheus refuses throws with its error. */
