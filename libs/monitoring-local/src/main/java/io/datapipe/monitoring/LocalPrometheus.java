@@ -115,6 +115,14 @@ public final class LocalPrometheus extends LocalProgram {
         return body.path("data").path("result");
     }
 
+    /** A range query's result: series with [time, value] pairs from start to end, every step. */
+    public JsonNode queryRange(String promql, java.time.Instant start, java.time.Instant end, Duration step) {
+        JsonNode body = getJson("/api/v1/query_range?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                                        + "&start=" + start.getEpochSecond() + "&end=" + end.getEpochSecond()
+                                        + "&step=" + Math.max(1, step.toSeconds()));
+        return body.path("data").path("result");
+    }
+
     /** The values of a label over the series that match a selector. */
     public JsonNode labelValues(String label, String match) {
         return getJson("/api/v1/label/" + label + "/values?match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8)).path("data");
