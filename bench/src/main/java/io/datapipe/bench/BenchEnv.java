@@ -289,13 +289,31 @@ final class BenchEnv implements AutoCloseable {
     }
 
     CompletableFuture<HttpResponse<String>> post(URI uri, long n) {
-        return http.sendAsync(HttpRequest.newBuilder(uri)
-                                      .timeout(Duration.ofSeconds(30))
-                                      .header("Authorization", "Bearer " + token(n))
-                                      .header("Content-Type", "application/json")
-                                      .POST(HttpRequest.BodyPublishers.ofString(payload(n), StandardCharsets.UTF_8))
-                                      .build(),
-                              HttpResponse.BodyHandlers.ofString());
+        return post(uri, n, payload(n), null);
+    }
+
+    /**
+     * Posts batch {@code n} of {@code size} records (the records {@code n * size} to {@code n * size + size - 1}),
+     * with an Idempotency-Key of its own.
+     */
+    CompletableFuture<HttpResponse<String>> postBatch(URI uri, long n, int size) {
+        StringBuilder body = new StringBuilder(size * 64).append('[');
+        for (int i = 0; i < size; i++) {
+            body.append(i == 0 ? "" : ",").append(payload(n * size + i));
+        }
+        return post(uri, n, body.append(']').toString(), runId + "-batch-" + n);
+    }
+
+    private CompletableFuture<HttpResponse<String>> post(URI uri, long n, String body, String idempotencyKey) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token(n))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     CompletableFuture<HttpResponse<String>> get(URI uri, String token) {

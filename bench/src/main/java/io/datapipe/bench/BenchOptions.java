@@ -19,6 +19,7 @@ import java.util.List;
  * @param users              subjects posting and reading (each with a real signed token)
  * @param startRate          first rate of the ingest search, requests/s
  * @param maxRate            highest rate the ingest search tries, requests/s
+ * @param batchSize          records per request of the batch ingest search ({@code POST /data/batch})
  * @param readRate           GET requests/s each table gets in the read measurements
  * @param parallelStart      start the three services at once (quicker; their start-up times then include contention)
  * @param jfr                profile the services with JFR during the 70 % run
@@ -41,6 +42,7 @@ record BenchOptions(int seconds,
                     int users,
                     double startRate,
                     double maxRate,
+                    int batchSize,
                     double readRate,
                     boolean parallelStart,
                     boolean jfr,
@@ -68,7 +70,8 @@ record BenchOptions(int seconds,
               --rows SMALL,LARGE     table sizes of the two read measurements (default 1000000,10000000)
               --users N              subjects, each with a signed token (default 200)
               --start-rate R         first rate of the ingest search, POST/s (default 200)
-              --max-rate R           highest rate tried (default 20000)
+              --max-rate R           highest rate tried (default 20000), requests/s in both searches
+              --batch-size N         records per POST /data/batch in the batch ingest search (default 100, at most 500)
               --read-rate R          GET/s each table gets in the read measurements (default 100)
               --parallel-start       start the three services at once (quicker; start-up then includes contention)
               --no-jfr               do not profile the services
@@ -87,6 +90,7 @@ record BenchOptions(int seconds,
         int users = 200;
         double startRate = 200;
         double maxRate = 20_000;
+        int batchSize = 100;
         double readRate = 100;
         boolean parallelStart = false;
         boolean jfr = true;
@@ -103,6 +107,7 @@ record BenchOptions(int seconds,
                 case "--users" -> users = positive(option, Integer.parseInt(value(option, rest)));
                 case "--start-rate" -> startRate = Double.parseDouble(value(option, rest));
                 case "--max-rate" -> maxRate = Double.parseDouble(value(option, rest));
+                case "--batch-size" -> batchSize = positive(option, Integer.parseInt(value(option, rest)));
                 case "--read-rate" -> readRate = Double.parseDouble(value(option, rest));
                 case "--parallel-start" -> parallelStart = true;
                 case "--no-jfr" -> jfr = false;
@@ -122,10 +127,13 @@ record BenchOptions(int seconds,
         if (startRate <= 0 || maxRate < startRate || readRate <= 0) {
             throw new IllegalArgumentException("rates must be positive, with --max-rate >= --start-rate");
         }
+        if (batchSize > 500) {
+            throw new IllegalArgumentException("--batch-size must be at most 500, the generator's largest batch");
+        }
         int step = stepSeconds != null ? stepSeconds : Math.max(2, Math.min(10, seconds / 3));
         Path root = repo != null ? repo : findRepo();
         Path output = out != null ? out : root.resolve("bench").resolve("target").resolve("bench");
-        return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, readRate,
+        return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, batchSize, readRate,
                                 parallelStart, jfr, keep, root.toAbsolutePath().normalize(),
                                 output.toAbsolutePath().normalize(),
                                 env("DATAPIPE_BENCH_PG_HOST", "127.0.0.1"),

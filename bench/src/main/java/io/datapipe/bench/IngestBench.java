@@ -22,7 +22,9 @@ import org.HdrHistogram.Histogram;
  * Ingest: {@code POST /data} at increasing constant rates to find the highest rate the pipeline sustains
  * (every request accepted, the queue's backlog flat, latency bounded), then a run at 70 % of it for the
  * latency figures: POST latency from the intended send time, and end-to-end latency (202 received to the
- * record readable with {@code GET /data/{id}}) on a sample of records.
+ * record readable with {@code GET /data/{id}}) on a sample of records. The same search with batches
+ * ({@link #batches}: {@code POST /data/batch}) finds the batch path's rate. Each step and run also reports the
+ * CPU each service spent per record, from the step's start until the persister has taken the backlog.
  */
 final class IngestBench {
 
@@ -42,20 +44,48 @@ final class IngestBench {
     private final Console console;
     private final ServiceProcess generator;
     private final ServiceProcess web;
-    private final AtomicLong sequence = new AtomicLong();
+    private final List<ServiceProcess> services;
+    /** Records per request: 1 for {@code POST /data}, the batch size for {@code POST /data/batch}. */
+    private final int recordsEach;
+    private final String unit;
+    private final AtomicLong sequence;
 
-    IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web) {
+    IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web, List<ServiceProcess> services) {
+        this(env, console, generator, web, services, 1, new AtomicLong());
+    }
+
+    private IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web,
+                        List<ServiceProcess> services, int recordsEach, AtomicLong sequence) {
         this.env = env;
         this.console = console;
         this.generator = generator;
         this.web = web;
+        this.services = services;
+        this.recordsEach = recordsEach;
+        this.unit = recordsEach == 1 ? "POST/s" : "batches/s of " + recordsEach;
+        this.sequence = sequence;
     }
 
-    /** One step of the search. */
-    record Step(double rate, OpenLoad.Result load, long depthBefore, long depthAfter, boolean sustained, String verdict) {
+    /** The same measurements with {@code POST /data/batch} of {@code size} records each; rates are batches/s. */
+    IngestBench batches(int size) {
+        return new IngestBench(env, console, generator, web, services, size, new AtomicLong());
+    }
+
+    /** One step of the search; its rates are requests/s, each of {@code records} records. */
+    record Step(double rate, int records, OpenLoad.Result load, long depthBefore, long depthAfter, boolean sustained,
+                String verdict, Map<String, Double> cpuMsPerRecord) {
+
+        double recordRate() {
+            return rate * records;
+        }
+
         Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("offered_per_s", Math.round(rate));
+            if (records > 1) {
+                map.put("records_per_request", records);
+                map.put("offered_records_per_s", Math.round(recordRate()));
+            }
             map.put("accepted_per_s", Math.round(load.completedRate()));
             map.put("accepted_fraction", round(load.okFraction(), 4));
             map.put("post_p50_ms", round(load.p(50), 2));
@@ -65,6 +95,7 @@ final class IngestBench {
             map.put("statuses", load.statuses());
             map.put("sustained", sustained);
             map.put("verdict", verdict);
+            map.put("cpu_ms_per_record", cpuMsPerRecord);
             return map;
         }
     }
@@ -96,16 +127,23 @@ final class IngestBench {
         return steps;
     }
 
+    /** @return the highest sustained rate, in records/s */
     static double maxSustained(List<Step> steps) {
-        return steps.stream().filter(Step::sustained).mapToDouble(Step::rate).max().orElse(0);
+        return steps.stream().filter(Step::sustained).mapToDouble(Step::recordRate).max().orElse(0);
+    }
+
+    /** @return the highest sustained step, if any */
+    static java.util.Optional<Step> highestSustained(List<Step> steps) {
+        return steps.stream().filter(Step::sustained).max(java.util.Comparator.comparingDouble(Step::recordRate));
     }
 
     private Step step(double rate, int seconds, int number) throws InterruptedException {
-        console.phase(String.format("ingest step %d: %.0f POST/s", number, rate), seconds);
+        console.phase(String.format("ingest step %d: %.0f %s", number, rate, unit), seconds);
+        Map<String, Double> cpuBefore = cpuSeconds(services);
         long before = env.queueDepth(env.queue);
         OpenLoad.Result load = run(rate, seconds, null);
         long after = env.queueDepth(env.queue);
-        long offered = load.sent() + load.dropped();
+        long offered = (load.sent() + load.dropped()) * recordsEach;
         // Flat: the backlog grew by less than 2 % of what was offered (plus what a batch or two holds).
         long allowedGrowth = Math.max(1_000, Math.round(offered * 0.02));
         String verdict;
@@ -129,10 +167,22 @@ final class IngestBench {
             sustained = true;
             verdict = "sustained";
         }
-        console.line(String.format("  %-7.0f POST/s  accepted %-7.0f/s  p50 %7.2f ms  p99 %8.2f ms  backlog %d -> %d  %s",
-                                   rate, load.completedRate(), load.p(50), load.p(99), before, after, verdict));
+        console.line(String.format("  %-7.0f %s  accepted %-7.0f/s  p50 %7.2f ms  p99 %8.2f ms  backlog %d -> %d  %s",
+                                   rate, unit, load.completedRate(), load.p(50), load.p(99), before, after, verdict));
         awaitDrained(Duration.ofSeconds(120));
-        return new Step(rate, load, before, after, sustained, verdict);
+        return new Step(rate, recordsEach, load, before, after, sustained, verdict, cpuMsPerRecord(cpuBefore, load));
+    }
+
+    /**
+     * CPU milliseconds each service spent per accepted record since {@code before}: the persister's share of a
+     * step is spent until it has taken the backlog, so call this once drained.
+     */
+    private Map<String, Double> cpuMsPerRecord(Map<String, Double> before, OpenLoad.Result load) {
+        Map<String, Double> perRecord = new LinkedHashMap<>();
+        long records = load.ok() * recordsEach;
+        cpuSeconds(services).forEach((name, cpu) -> perRecord.put(
+                name, records == 0 ? Double.NaN : round((cpu - before.get(name)) * 1000 / records, 4)));
+        return perRecord;
     }
 
     /**
@@ -142,7 +192,7 @@ final class IngestBench {
      */
     Map<String, Object> latencyRun(String label, double rate, int seconds, List<ServiceProcess> services)
             throws InterruptedException {
-        console.phase(String.format("ingest latency run: %.0f POST/s (%s)", rate, label), seconds);
+        console.phase(String.format("ingest latency run: %.0f %s (%s)", rate, unit, label), seconds);
         java.time.Instant windowStart = java.time.Instant.now();
         Histogram e2e = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicInteger e2eMissing = new AtomicInteger();
@@ -226,6 +276,11 @@ final class IngestBench {
                                    e2e.getTotalCount()));
         console.line("  cores used: " + cores + "   max RSS MiB: " + roundAll(maxRss));
         awaitDrained(Duration.ofSeconds(120));
+        Map<String, Double> cpu = cpuMsPerRecord(cpuBefore, load);
+        result.put("cpu_ms_per_record", cpu);
+        result.put("cpu_method", "process CPU time (user + system) from the run's start until the persister had "
+                + "taken the backlog, divided by the records accepted; web's includes the end-to-end polling");
+        console.line("  CPU ms per record: " + cpu);
         return result;
     }
 
@@ -260,10 +315,10 @@ final class IngestBench {
     }
 
     private OpenLoad.Result run(double rate, int seconds, OpenLoad.Observer observer) throws InterruptedException {
-        URI data = generator.uri("/data");
+        URI data = generator.uri(recordsEach == 1 ? "/data" : "/data/batch");
         long base = sequence.getAndAdd((long) Math.ceil(rate * seconds) + 1);
         return OpenLoad.run(rate, Duration.ofSeconds(seconds), 202, MAX_IN_FLIGHT,
-                            n -> env.post(data, base + n),
+                            n -> recordsEach == 1 ? env.post(data, base + n) : env.postBatch(data, base + n, recordsEach),
                             observer == null ? null : (n, intended, response) -> observer.completed(base + n, intended, response));
     }
 

@@ -28,7 +28,9 @@ class BenchSmokeTest {
             "get_p99_ms_1m", "get_p99_ms_10m",
             "get_first_page_p50_ms_1m", "get_first_page_p99_ms_1m", "get_deep_page_p50_ms_1m", "get_deep_page_p99_ms_1m",
             "get_first_page_p50_ms_10m", "get_first_page_p99_ms_10m", "get_deep_page_p50_ms_10m", "get_deep_page_p99_ms_10m",
-            "rows_1m", "rows_10m");
+            "rows_1m", "rows_10m",
+            "ingest_batch_records_per_s", "ingest_batch_vs_broker_ratio", "generator_cpu_ms_per_post",
+            "persister_cpu_ms_per_record", "generator_cpu_ms_per_batch_record");
 
     @Test
     @Timeout(300) // a hang, not a slow machine: it takes 1 to 2 minutes, more while other builds run
@@ -36,7 +38,7 @@ class BenchSmokeTest {
         Path out = Path.of(System.getProperty("datapipe.bench.out", "target/bench-smoke"));
         BenchOptions options = BenchOptions.parse(
                 "--seconds", "2", "--step-seconds", "2", "--rows", "2000,4000", "--users", "20",
-                "--start-rate", "40", "--max-rate", "40", "--read-rate", "40",
+                "--start-rate", "40", "--max-rate", "40", "--batch-size", "10", "--read-rate", "40",
                 "--parallel-start", "--out", out.toString());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
 
@@ -55,6 +57,10 @@ class BenchSmokeTest {
         assertThat(json.get("e2e_p50_ms").asDouble()).isGreaterThan(0);
         assertThat(json.get("post_p99_ms").asDouble()).isGreaterThanOrEqualTo(json.get("post_p50_ms").asDouble());
         assertThat(json.get("rows_10m").asLong()).isGreaterThanOrEqualTo(4000);
+        assertThat(json.get("ingest_batch_records_per_s").asDouble()).as("batches of 10 at 4 a second are sustained")
+                .isGreaterThan(0);
+        assertThat(json.get("generator_cpu_ms_per_post").asDouble()).isGreaterThan(0);
+        assertThat(json.get("persister_cpu_ms_per_record").asDouble()).isGreaterThan(0);
         assertThat(json.get("rows_scaled_down").asBoolean()).isTrue();
         for (String service : List.of("generator", "persister", "web")) {
             assertThat(json.get("startup_ms").get(service).asDouble()).as("startup of " + service).isGreaterThan(0);

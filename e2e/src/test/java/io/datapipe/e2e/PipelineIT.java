@@ -39,6 +39,8 @@ class PipelineIT {
     private static TestTopology topology;
     private static TestDatabase database;
     private static ServiceProcess generator;
+    /** A second generator replica: it shares nothing with the first but the broker. */
+    private static ServiceProcess otherGenerator;
     private static ServiceProcess persister;
     private static ServiceProcess web;
 
@@ -56,6 +58,7 @@ class PipelineIT {
         Map<String, String> generatorConfig = new HashMap<>(messaging);
         generatorConfig.putAll(TOKENS.serviceConfig());
         generator = ServiceProcess.start("generator", generatorConfig);
+        otherGenerator = ServiceProcess.start("generator", generatorConfig);
 
         Map<String, String> webConfig = new HashMap<>(database.serviceConfig());
         webConfig.putAll(TOKENS.serviceConfig());
@@ -65,12 +68,13 @@ class PipelineIT {
         // The persister migrates the schema; web reports ready once the database answers.
         persister.awaitReady();
         generator.awaitReady();
+        otherGenerator.awaitReady();
         web.awaitReady();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (ServiceProcess service : new ServiceProcess[] {generator, persister, web}) {
+        for (ServiceProcess service : new ServiceProcess[] {generator, otherGenerator, persister, web}) {
             if (service != null) {
                 service.close();
             }
@@ -120,6 +124,33 @@ class PipelineIT {
     }
 
     @Test
+    void aRetryWithTheSameIdempotencyKeyOnAnotherReplicaAnswersTheSameIdsAndIsStoredOnce() throws Exception {
+        String token = TOKENS.token("carol", "data.write");
+        String key = "replicas-" + java.util.UUID.randomUUID();
+        String batchKey = "replicas-batch-" + java.util.UUID.randomUUID();
+
+        HttpResponse<String> first = post(generator, "/data", token, key, "{\"replica\":1}");
+        HttpResponse<String> retry = post(otherGenerator, "/data", token, key, "{\"replica\":1}");
+        HttpResponse<String> firstBatch = post(generator, "/data/batch", token, batchKey, "[{\"b\":1},{\"b\":2}]");
+        HttpResponse<String> retriedBatch = post(otherGenerator, "/data/batch", token, batchKey, "[{\"b\":1},{\"b\":2}]");
+
+        assertThat(List.of(first, retry, firstBatch, retriedBatch)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(202));
+        String id = JSON.readTree(first.body()).get("id").asText();
+        assertThat(JSON.readTree(retry.body()).get("id").asText()).isEqualTo(id);
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).as("the other replica had not seen the key").isEmpty();
+        JsonNode ids = JSON.readTree(firstBatch.body()).get("ids");
+        assertThat(JSON.readTree(retriedBatch.body()).get("ids")).isEqualTo(ids);
+
+        // Published twice each, stored once each: carol has exactly three records.
+        String carol = TOKENS.token("carol", "data.read");
+        JsonNode items = await("carol's three records").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> JSON.readTree(get("/data", carol).body()).get("items"), found -> found.size() >= 3);
+        List<String> stored = new java.util.ArrayList<>();
+        items.forEach(item -> stored.add(item.get("id").asText()));
+        assertThat(stored).containsExactlyInAnyOrder(id, ids.get(0).asText(), ids.get(1).asText());
+    }
+
+    @Test
     void aRejectedPostPublishesNothing() throws Exception {
         long queued = BROKER.messageCount(topology.queue());
         for (String body : List.of("{\"a\":", "[1,2]", "{\"a\":\"" + "x".repeat(70_000) + "\"}")) {
@@ -135,6 +166,17 @@ class PipelineIT {
         }
         assertThat(BROKER.messageCount(topology.queue())).isEqualTo(queued);
         assertThat(Files.readString(generator.log())).doesNotContain("SEVERE");
+    }
+
+    private static HttpResponse<String> post(ServiceProcess replica, String path, String token, String key, String body)
+            throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(replica.uri(path))
+                                 .header("Authorization", "Bearer " + token)
+                                 .header("Content-Type", "application/json")
+                                 .header("Idempotency-Key", key)
+                                 .POST(HttpRequest.BodyPublishers.ofString(body))
+                                 .build(),
+                         HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {
