@@ -61,6 +61,21 @@ class DashboardTest {
     }
 
     @Test
+    void thresholdsThatStepDownAndAnUnnamedLineAreCaught() {
+        ObjectNode overview = Dashboards.read(Dashboards.DIR.resolve("datapipe-overview.json"));
+        JsonNode withSteps = Dashboards.panels(overview).stream()
+                .filter(p -> p.at("/fieldConfig/defaults/thresholds/steps").size() > 2).findFirst().orElseThrow();
+        ArrayNode steps = (ArrayNode) withSteps.at("/fieldConfig/defaults/thresholds/steps");
+        ((ObjectNode) steps.get(2)).put("value", steps.get(1).path("value").asDouble() - 1);
+        JsonNode withTwo = Dashboards.panels(overview).stream().filter(p -> p.path("targets").size() > 1
+                && !List.of("stat", "gauge").contains(p.path("type").asText())).findFirst().orElseThrow();
+        ((ObjectNode) withTwo.path("targets").get(1)).remove("legendFormat");
+        assertThat(Dashboards.problems("datapipe-overview.json", overview))
+                .anyMatch(p -> p.contains("threshold steps must increase"))
+                .anyMatch(p -> p.contains("has no legendFormat"));
+    }
+
+    @Test
     void theOverviewAnswersTheIssuesQuestions() {
         JsonNode overview = Dashboards.read(Dashboards.DIR.resolve("datapipe-overview.json"));
         String queries = queries(overview);
