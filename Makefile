@@ -25,10 +25,10 @@ help: ## list the targets
 build: $(BUILT) ## package the services and tools (only what changed since the last build)
 
 $(BUILT): $(SOURCES)
-	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp -am install >&2
+	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp,libs/monitoring-local -am install >&2
 	@mkdir -p .local && touch $@
 
-up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent)
+up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent; OBSERVE=1 adds Prometheus :9090 and Alertmanager :9093)
 	@scripts/up.sh
 
 down: ## stop the services make up started
