@@ -163,7 +163,7 @@ public class DataRoutes implements HttpService {
         long started = System.nanoTime();
         ProblemResponses.send(response, Problem.of(405, "method-not-allowed", "Method Not Allowed",
                                                    "this method is not allowed here").at(request.path().path()),
-                              Map.of("Allow", "POST, OPTIONS"));
+                              Map.of("Allow", "POST,OPTIONS"));
         metrics.record(request.prologue().method().text(), route, 405, started);
     }
 
