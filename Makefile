@@ -17,7 +17,7 @@ BUILT := .local/build.stamp
 IMAGE_REPO ?= datapipe
 IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 
-.PHONY: help build up down token lint test bench images chart clean platform-values
+.PHONY: help build up down token lint test bench soak images chart clean platform-values topology
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -25,10 +25,10 @@ help: ## list the targets
 build: $(BUILT) ## package the services and tools (only what changed since the last build)
 
 $(BUILT): $(SOURCES)
-	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp -am install >&2
+	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp,libs/monitoring-local -am install >&2
 	@mkdir -p .local && touch $@
 
-up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent)
+up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent; OBSERVE=1 adds Prometheus :9090 and Alertmanager :9093)
 	@scripts/up.sh
 
 down: ## stop the services make up started
@@ -54,12 +54,25 @@ bench: $(BUILT) ## benchmarks against the broker's and the database's own limits
 	$(MVN) -q -pl bench -am package -DskipTests >&2
 	$(JAVA_HOME)/bin/java -jar bench/target/datapipe-bench.jar --seconds $(BENCH_SECONDS)
 
+SOAK_MINUTES ?= 30
+SOAK_FAULT_SECONDS ?= 180
+
+soak: $(BUILT) ## faults every few minutes at half the maximum sustained rate on a 3-node broker cluster (SOAK_MINUTES=30, SOAK_FAULT_SECONDS=180; SOAK_RATE=POST/s skips the rate search): lost, duplicated, and resource slopes
+	$(MVN) -q -pl bench -am package -DskipTests >&2
+	$(JAVA_HOME)/bin/java -cp bench/target/datapipe-bench.jar io.datapipe.bench.Soak --minutes $(SOAK_MINUTES) --fault-every-seconds $(SOAK_FAULT_SECONDS) $(if $(SOAK_RATE),--rate $(SOAK_RATE))
+
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
 	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
 
 chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (before helm install or package)
 	@scripts/chart-files.sh
+
+RABBITMQ_MANAGEMENT ?= http://127.0.0.1:15672
+
+topology: ## apply k8s/base/rabbitmq (vhost, exchanges, queues, users, permissions) to a broker without the operator, through its management API (RABBITMQ_MANAGEMENT; RABBITMQ_ADMIN_USERNAME/PASSWORD and DATAPIPE_SECRET_<SECRET>=user:password in the environment: libs/rabbitmq-topology)
+	$(MVN) -q -DskipTests -pl libs/rabbitmq-topology -am install >&2
+	$(MVN) -q -pl libs/rabbitmq-topology org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.mainClass=io.datapipe.topology.ApplyTopology -Dexec.args="$(CURDIR)/k8s/base/rabbitmq $(RABBITMQ_MANAGEMENT)"
 
 platform-values: ## after terraform apply: write k8s/overlays/$(ENV)/platform.yaml from its outputs (ENV=dev|stg|prd)
 	@case "$(ENV)" in dev|stg|prd) ;; *) echo "usage: make platform-values ENV=dev|stg|prd" >&2; exit 2;; esac

@@ -146,6 +146,20 @@ record BenchOptions(int seconds,
                                 env("DATAPIPE_BENCH_RABBITMQ_PASSWORD", "guest"));
     }
 
+    /**
+     * The same options against other servers (the soak's own PostgreSQL server and broker cluster).
+     *
+     * @param db   PostgreSQL port on 127.0.0.1, user postgres with trust authentication
+     * @param amqp a RabbitMQ port on 127.0.0.1 for the harness's own probes, user guest
+     * @param out  where the report and logs go
+     * @return the options
+     */
+    BenchOptions withLocalServers(int db, int amqp, Path out) {
+        return new BenchOptions(seconds, stepSeconds, rowsSmall, rowsLarge, users, startRate, maxRate, batchSize, readRate,
+                                parallelStart, jfr, keep, repo, out, "127.0.0.1", db, "postgres", "", "127.0.0.1", amqp,
+                                "guest", "guest");
+    }
+
     /** Whether the read measurements run at smaller table sizes than the 1 M / 10 M of a full run. */
     boolean rowsScaledDown() {
         return rowsSmall != 1_000_000 || rowsLarge != 10_000_000;

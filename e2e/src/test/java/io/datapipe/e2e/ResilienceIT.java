@@ -6,11 +6,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import io.datapipe.testsupport.ServiceProcess;
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
@@ -49,58 +45,53 @@ class ResilienceIT {
 
     private TestTopology topology;
     private TestDatabase database;
-    private final List<ServiceProcess> services = new java.util.ArrayList<>();
+    private Pipeline pipeline;
 
     @BeforeEach
     void setUp() {
-        topology = BROKER.topology("resilience");
-        database = TestPostgres.get().createDatabase("resilience");
+        pipeline = new Pipeline(BROKER, TestPostgres.get(), "resilience");
+        topology = pipeline.topology();
+        database = pipeline.database();
     }
 
     @AfterEach
-    void tearDown() throws Exception {
-        for (ServiceProcess service : services) {
-            if (service.isAlive()) {
-                service.close();
-            }
-        }
-        topology.close();
-        database.close();
+    void tearDown() {
+        pipeline.close();
     }
 
     @Test
     void aPersisterKilledMidStreamLosesAndDuplicatesNothing() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 1_000);
 
         persister.kill();
-        long storedAtKill = rows();
+        long storedAtKill = pipeline.rows();
         assertThat(storedAtKill).as("killed mid-stream").isLessThan(5_000);
-        persister();
+        pipeline.persister();
 
         Set<UUID> published = stream.awaitPublished();
-        assertExactly(published);
+        pipeline.assertExactly(published, DEADLINE);
     }
 
     @Test
     void aPersisterKilledWhileBatchesFlowThroughTheGeneratorLosesAndDuplicatesNothing() throws Exception {
-        ServiceProcess persister = persister();
-        ServiceProcess generator = generator();
+        ServiceProcess persister = pipeline.persister();
+        ServiceProcess generator = pipeline.generator();
         Map<String, List<UUID>> accepted = new ConcurrentHashMap<>();
 
         try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
             List<Future<?>> posts = post(clients, generator, 100, 50, accepted);
-            await().atMost(DEADLINE).until(() -> failFast(posts) && rows() >= 1_000);
+            await().atMost(DEADLINE).until(() -> failFast(posts) && pipeline.rows() >= 1_000);
             persister.kill();
-            assertThat(rows()).as("killed mid-stream").isLessThan(5_000);
-            persister();
+            assertThat(pipeline.rows()).as("killed mid-stream").isLessThan(5_000);
+            pipeline.persister();
             for (Future<?> post : posts) {
                 post.get();
             }
         }
 
-        assertExactly(ids(accepted, 5_000));
+        pipeline.assertExactly(ids(accepted, 5_000), DEADLINE);
     }
 
     @Test
@@ -116,8 +107,8 @@ class ResilienceIT {
 
     private void assertClosingConnectionsLosesNothing(int requests, int recordsEach) throws Exception {
         assumeThat(BROKER.canCloseConnections()).as("rabbitmqctl reachable").isTrue();
-        persister();
-        ServiceProcess generator = generator();
+        pipeline.persister();
+        ServiceProcess generator = pipeline.generator();
         Map<String, List<UUID>> accepted = new ConcurrentHashMap<>();
 
         try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
@@ -129,7 +120,7 @@ class ResilienceIT {
             }
         }
 
-        assertExactly(ids(accepted, requests * recordsEach));
+        pipeline.assertExactly(ids(accepted, requests * recordsEach), DEADLINE);
     }
 
     /**
@@ -157,9 +148,9 @@ class ResilienceIT {
 
     @Test
     void aDatabaseRefusingConnectionsForAWhileLosesNothing() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 4_000, 1_000);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 500);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 500);
 
         try (Connection admin = TestPostgres.get().adminConnection(); Statement statement = admin.createStatement()) {
             statement.execute("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
@@ -173,47 +164,22 @@ class ResilienceIT {
         }
 
         await().atMost(Duration.ofSeconds(30)).until(() -> persister.statusOf("/health/ready") == 200);
-        assertExactly(stream.awaitPublished());
+        pipeline.assertExactly(stream.awaitPublished(), DEADLINE);
     }
 
     @Test
     void sigtermMidStreamStoresTheBatchInFlightAndRedeliversNothingStored() throws Exception {
-        ServiceProcess persister = persister();
+        ServiceProcess persister = pipeline.persister();
         RecordStream stream = RecordStream.start(BROKER, topology, 5_000, 2_500);
-        await().atMost(DEADLINE).until(() -> stream.healthy() && rows() >= 1_000);
+        await().atMost(DEADLINE).until(() -> stream.healthy() && pipeline.rows() >= 1_000);
 
         assertThat(persister.terminate()).as("exit status after SIGTERM").isIn(0, 143);
         assertThat(Files.readString(persister.log())).contains("every batch in flight is stored and acknowledged");
 
-        ServiceProcess restarted = persister();
-        assertExactly(stream.awaitPublished());
+        ServiceProcess restarted = pipeline.persister();
+        pipeline.assertExactly(stream.awaitPublished(), DEADLINE);
         // Nothing the first process stored came back to the second: no redelivery storm after a rolling update.
         assertThat(restarted.metric("datapipe_persister_records_duplicate_total", "").orElse(-1)).isZero();
-    }
-
-    private ServiceProcess persister() throws IOException {
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(database.serviceConfig());
-        config.putAll(TOKENS.serviceConfig());
-        config.put("mp.messaging.incoming.records.connection-name", topology.exchange() + "-persister");
-        config.put("datapipe.persister.batch-size", "200");
-        ServiceProcess persister = ServiceProcess.start("persister", config);
-        services.add(persister);
-        persister.awaitReady();
-        return persister;
-    }
-
-    private ServiceProcess generator() throws IOException {
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(TOKENS.serviceConfig());
-        config.put("mp.messaging.outgoing.records.connection-name", topology.exchange() + "-generator");
-        config.put("datapipe.publish.confirm-timeout-ms", "2000");
-        // One caller posts thousands of records as fast as it can: these tests are about faults, not about limits.
-        config.put("datapipe.ratelimit.enabled", "false");
-        ServiceProcess generator = ServiceProcess.start("generator", config);
-        services.add(generator);
-        generator.awaitReady();
-        return generator;
     }
 
     /**
@@ -276,31 +242,5 @@ class ResilienceIT {
             }
         }
         throw new AssertionError("record " + key + " was never accepted");
-    }
-
-    /** Waits until the queue is drained, then checks that the table holds exactly these ids. */
-    private void assertExactly(Set<UUID> expected) throws Exception {
-        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(250))
-                .until(() -> rows() >= expected.size() && BROKER.messageCount(topology.queue()) == 0);
-        Set<UUID> stored = new HashSet<>();
-        long rows = 0;
-        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT id FROM data_record")) {
-            while (result.next()) {
-                stored.add(result.getObject(1, UUID.class));
-                rows++;
-            }
-        }
-        assertThat(rows).as("rows").isEqualTo(expected.size());
-        assertThat(stored).as("stored ids").isEqualTo(expected);
-        assertThat(BROKER.messageCount(topology.deadLetterQueue())).as("dead-lettered").isZero();
-    }
-
-    private long rows() throws Exception {
-        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT count(*) FROM data_record")) {
-            result.next();
-            return result.getLong(1);
-        }
     }
 }

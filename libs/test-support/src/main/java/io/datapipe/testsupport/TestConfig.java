@@ -64,6 +64,7 @@ public final class TestConfig {
         Map<String, String> values = new HashMap<>();
         values.put("datapipe.rabbitmq.host", broker.host());
         values.put("datapipe.rabbitmq.port", Integer.toString(broker.port()));
+        values.put("datapipe.rabbitmq.addresses", broker.addresses());
         values.put("datapipe.rabbitmq.username", broker.username());
         values.put("datapipe.rabbitmq.password", broker.password());
         values.put("datapipe.rabbitmq.virtual-host", broker.virtualHost());

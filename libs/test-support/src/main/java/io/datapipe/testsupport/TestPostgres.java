@@ -58,6 +58,13 @@ public final class TestPostgres {
         return instance;
     }
 
+    /** A server this JVM started itself ({@link PostgresServer}), without touching the tests' shared one. */
+    static TestPostgres at(String host, int port, String user, String password, String adminDatabase) {
+        TestPostgres server = new TestPostgres(host, port, user, password, adminDatabase);
+        server.checkReachable();
+        return server;
+    }
+
     public String host() {
         return host;
     }

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -25,6 +28,9 @@ import org.testcontainers.utility.DockerImageName;
  * <p>It also plays the operator: it can close connections from the broker's side (as
  * {@code rabbitmqctl close_connection} does), which is how tests inject a broker-side failure
  * without disturbing anyone else's connections.
+ *
+ * <p>A {@link RabbitMqCluster} is one too ({@link RabbitMqCluster#broker()}): then connections go over
+ * the cluster's address list, and {@code rabbitmqctl} to one of its running nodes.
  */
 public final class TestRabbitMq {
 
@@ -38,15 +44,30 @@ public final class TestRabbitMq {
     private final String password;
     private final String virtualHost;
     private final RabbitMQContainer container;
+    private final List<Address> addresses;
+    /** Runs {@code rabbitmqctl} with these arguments on a cluster's node; {@code null} for a single broker. */
+    private final Function<String[], String> clusterCtl;
 
     private TestRabbitMq(String host, int port, String username, String password, String virtualHost,
                          RabbitMQContainer container) {
-        this.host = host;
-        this.port = port;
+        this(List.of(new Address(host, port)), username, password, virtualHost, container, null);
+    }
+
+    private TestRabbitMq(List<Address> addresses, String username, String password, String virtualHost,
+                         RabbitMQContainer container, Function<String[], String> clusterCtl) {
+        this.host = addresses.get(0).getHost();
+        this.port = addresses.get(0).getPort();
+        this.addresses = List.copyOf(addresses);
         this.username = username;
         this.password = password;
         this.virtualHost = virtualHost;
         this.container = container;
+        this.clusterCtl = clusterCtl;
+    }
+
+    /** The broker a cluster of local nodes is, as guest over its address list. */
+    static TestRabbitMq ofCluster(List<Address> addresses, Function<String[], String> rabbitmqctl) {
+        return new TestRabbitMq(addresses, "guest", "guest", "/", null, rabbitmqctl);
     }
 
     /**
@@ -95,6 +116,11 @@ public final class TestRabbitMq {
         return virtualHost;
     }
 
+    /** @return every node, {@code host:port,host:port} (one for a single broker), as the connector's {@code addresses} */
+    public String addresses() {
+        return addresses.stream().map(a -> a.getHost() + ":" + a.getPort()).collect(Collectors.joining(","));
+    }
+
     /**
      * Settings for a service or connector under test, as MicroProfile Config keys under a prefix.
      *
@@ -133,9 +159,9 @@ public final class TestRabbitMq {
      */
     public Connection connect(String name) {
         try {
-            return connectionFactory().newConnection(name);
+            return connectionFactory().newConnection(addresses, name);
         } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("cannot connect to RabbitMQ at " + host + ":" + port, e);
+            throw new IllegalStateException("cannot connect to RabbitMQ at " + addresses(), e);
         }
     }
 
@@ -199,7 +225,7 @@ public final class TestRabbitMq {
      * @return {@code true} for a container or a broker on this machine
      */
     public boolean canCloseConnections() {
-        return container != null || (isLocal() && Files.isExecutable(LOCAL_RABBITMQCTL));
+        return container != null || clusterCtl != null || (isLocal() && Files.isExecutable(LOCAL_RABBITMQCTL));
     }
 
     /**
@@ -247,6 +273,9 @@ public final class TestRabbitMq {
         List<String> command = new ArrayList<>();
         command.add("rabbitmqctl");
         command.addAll(List.of(args));
+        if (clusterCtl != null) {
+            return clusterCtl.apply(args);
+        }
         try {
             if (container != null) {
                 Container.ExecResult result = container.execInContainer(command.toArray(String[]::new));

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.datapipe.http.AccessLog;
 import io.datapipe.http.ApiException;
 import io.datapipe.http.CallerLogContext;
 import io.datapipe.http.HttpServerMetrics;
@@ -48,7 +49,7 @@ import static java.lang.System.Logger.Level.ERROR;
  * caller's trace context continued, current while the records are published), the bearer token and the
  * {@code data.write} role ({@link BearerAuthentication}: 401, 403, 503), the rate limits ({@link RateLimits}: 429
  * and the {@code RateLimit-*} headers), the caller in the log lines, {@code application/json} only (415), every
- * refusal as problem+json, and the request in {@code http.server.request.duration}. CORS is the server's own
+ * refusal as problem+json, the request in {@code http.server.request.duration} and in the access log. CORS is the server's own
  * feature, in front of every route. The OpenAPI document of these endpoints is the static
  * {@code META-INF/openapi.yaml}.
  */
@@ -80,17 +81,19 @@ public class DataRoutes implements HttpService {
     private final BearerAuthentication authentication;
     private final RateLimits limits;
     private final HttpServerMetrics metrics;
+    private final AccessLog accessLog;
     private final OpenTelemetry telemetry;
     private final Tracer tracer;
 
     @Inject
     DataRoutes(DataResource records, BatchResource batches, RateLimits limits, HttpServerMetrics metrics,
-               OpenTelemetry telemetry, Config config) {
+               AccessLog accessLog, OpenTelemetry telemetry, Config config) {
         this.records = records;
         this.batches = batches;
         this.authentication = new BearerAuthentication(new TokenVerifier(JwtSettings.from(config)));
         this.limits = limits;
         this.metrics = metrics;
+        this.accessLog = accessLog;
         this.telemetry = telemetry;
         this.tracer = telemetry.getTracer(DataRoutes.class.getName());
     }
@@ -109,30 +112,13 @@ public class DataRoutes implements HttpService {
 
     private void serve(ServerRequest request, ServerResponse response, String route, Endpoint endpoint) {
         long started = System.nanoTime();
-        Span span = serverSpan(request, route);
+        String method = request.prologue().method().text();
+        Span span = serverSpan(request, method, route);
         int status = 500;
         try (Scope ignored = span.makeCurrent()) {
-            RateLimits.Quota quota = null;
-            try {
-                VerifiedToken caller = authentication.authenticate(
-                        request.headers().all(HeaderNames.AUTHORIZATION, List::of), Roles.DATA_WRITE);
-                CallerLogContext.caller(caller.subject());
-                quota = limits.admit(caller.subject());
-                requireJson(request);
-                Answer answer = endpoint.serve(request, caller.subject(), quota);
-                status = answer.status();
-                send(response, answer, limits.headers(quota));
-            } catch (ApiException refused) {
-                status = refused.problem().status();
-                Map<String, String> headers = new java.util.HashMap<>(limits.headers(quota));
-                headers.putAll(refused.headers());
-                ProblemResponses.send(response, refused.problem().at(request.path().path()), headers);
-            } catch (RuntimeException bug) {
-                String errorId = UUID.randomUUID().toString();
-                LOGGER.log(ERROR, "unexpected error " + errorId + " on " + request.path().path(), bug);
-                span.recordException(bug);
-                ProblemResponses.send(response, Problem.internalError(errorId).at(request.path().path()), Map.of());
-            }
+            status = answer(request, response, endpoint, span);
+            // While the caller and the span are current: the line carries them.
+            accessLog.record(method, route, status, started);
         } finally {
             CallerLogContext.caller(null);
             span.setAttribute("http.status_code", status);
@@ -140,17 +126,43 @@ public class DataRoutes implements HttpService {
                 span.setStatus(StatusCode.ERROR);
             }
             span.end();
-            metrics.record(request.prologue().method().text(), route, status, started);
+            metrics.record(method, route, status, started);
+        }
+    }
+
+    /** Checks the request, lets the endpoint serve it, and sends the answer or the problem; returns its status. */
+    private int answer(ServerRequest request, ServerResponse response, Endpoint endpoint, Span span) {
+        RateLimits.Quota quota = null;
+        try {
+            VerifiedToken caller = authentication.authenticate(
+                    request.headers().all(HeaderNames.AUTHORIZATION, List::of), Roles.DATA_WRITE);
+            CallerLogContext.caller(caller.subject());
+            quota = limits.admit(caller.subject());
+            requireJson(request);
+            Answer answer = endpoint.serve(request, caller.subject(), quota);
+            send(response, answer, limits.headers(quota));
+            return answer.status();
+        } catch (ApiException refused) {
+            Map<String, String> headers = new java.util.HashMap<>(limits.headers(quota));
+            headers.putAll(refused.headers());
+            ProblemResponses.send(response, refused.problem().at(request.path().path()), headers);
+            return refused.problem().status();
+        } catch (RuntimeException bug) {
+            String errorId = UUID.randomUUID().toString();
+            LOGGER.log(ERROR, "unexpected error " + errorId + " on " + request.path().path(), bug);
+            span.recordException(bug);
+            ProblemResponses.send(response, Problem.internalError(errorId).at(request.path().path()), Map.of());
+            return 500;
         }
     }
 
     /** The HTTP server span, with the attributes Helidon's JAX-RS tracing filter gives it, in the caller's trace. */
-    private Span serverSpan(ServerRequest request, String route) {
+    private Span serverSpan(ServerRequest request, String method, String route) {
         Context parent = telemetry.getPropagators().getTextMapPropagator().extract(Context.root(), request, HEADERS);
-        return tracer.spanBuilder(request.prologue().method().text() + " " + route)
+        return tracer.spanBuilder(method + " " + route)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
-                .setAttribute("http.method", request.prologue().method().text())
+                .setAttribute("http.method", method)
                 .setAttribute("http.scheme", request.requestedUri().scheme())
                 .setAttribute("http.target", request.path().rawPath())
                 .setAttribute("http.route", route)
@@ -164,6 +176,7 @@ public class DataRoutes implements HttpService {
         ProblemResponses.send(response, Problem.of(405, "method-not-allowed", "Method Not Allowed",
                                                    "this method is not allowed here").at(request.path().path()),
                               Map.of("Allow", "POST,OPTIONS"));
+        accessLog.record(request.prologue().method().text(), route, 405, started);
         metrics.record(request.prologue().method().text(), route, 405, started);
     }
 

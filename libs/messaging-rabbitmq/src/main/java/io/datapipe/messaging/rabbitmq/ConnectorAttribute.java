@@ -16,6 +16,8 @@ public enum ConnectorAttribute {
 
     HOST(Scope.CONNECTION, "host", String.class, "localhost", "broker host"),
     PORT(Scope.CONNECTION, "port", Integer.class, null, "broker port; 5672, or 5671 with `tls`"),
+    ADDRESSES(Scope.CONNECTION, "addresses", String.class, null,
+              "a cluster's nodes, `host:port,host:port,...`: each connection (and each reconnection) tries them in random order; `host` and `port` when absent"),
     USERNAME(Scope.CONNECTION, "username", String.class, "guest", "user"),
     PASSWORD(Scope.CONNECTION, "password", String.class, "guest", "password"),
     VIRTUAL_HOST(Scope.CONNECTION, "virtual-host", String.class, "/", "virtual host"),

@@ -25,6 +25,18 @@ public class RabbitMqPublishException extends RuntimeException {
         }
     }
 
+    /**
+     * The broker blocks publishing on this connection ({@code connection.blocked}) while a memory or disk
+     * alarm is on; nothing was sent.
+     */
+    public static final class Blocked extends RabbitMqPublishException {
+        private static final long serialVersionUID = 1L;
+
+        public Blocked(String message) {
+            super(message);
+        }
+    }
+
     /** The broker answered with a negative confirm ({@code basic.nack}). */
     public static final class Nacked extends RabbitMqPublishException {
         private static final long serialVersionUID = 1L;

@@ -66,6 +66,8 @@ abstract class BrokerLink {
     private volatile long generation;
     private volatile ChannelState state = ChannelState.CONNECTING;
     private volatile String lastError;
+    /** Why the broker blocks this connection's publishing ({@code connection.blocked}), or {@code null}. */
+    private volatile String blockedBecause;
     private volatile boolean closed;
 
     BrokerLink(String channelName, ConnectionSettings connectionSettings, TopologySettings topology,
@@ -100,7 +102,22 @@ abstract class BrokerLink {
     }
 
     final ChannelStatus status() {
+        String blocked = blockedBecause;
+        if (blocked != null && state == ChannelState.UP) {
+            return new ChannelStatus(channelName, direction(), ChannelState.BLOCKED,
+                                     Optional.of("the broker blocks publishing: " + blocked));
+        }
         return new ChannelStatus(channelName, direction(), state, Optional.ofNullable(lastError));
+    }
+
+    /**
+     * Why the broker blocks publishing on this connection (a memory or disk alarm), if it does: a publish
+     * now would wait, unconfirmed, until the alarm clears.
+     *
+     * @return the broker's reason, empty while publishing flows
+     */
+    final Optional<String> blockedBecause() {
+        return Optional.ofNullable(blockedBecause);
     }
 
     final boolean isClosed() {
@@ -161,7 +178,7 @@ abstract class BrokerLink {
         try {
             Connection current = connection;
             if (current == null) {
-                current = factory.newConnection(connectionSettings.connectionName());
+                current = factory.newConnection(connectionSettings.addresses(), connectionSettings.connectionName());
                 watch(current);
                 connection = current;
                 LOGGER.log(INFO, () -> "channel " + channelName + " connected to " + connectionSettings);
@@ -257,6 +274,15 @@ abstract class BrokerLink {
     }
 
     private void watch(Connection current) {
+        // The broker blocks publishers while a resource alarm is on; the client kept them (and the reason) in
+        // place across recoveries. A new connection starts unblocked: recovery clears the flag below.
+        current.addBlockedListener(reason -> {
+            blockedBecause = reason;
+            LOGGER.log(WARNING, () -> "channel " + channelName + ": the broker blocks publishing: " + reason);
+        }, () -> {
+            blockedBecause = null;
+            LOGGER.log(INFO, () -> "channel " + channelName + ": the broker accepts publishing again");
+        });
         current.addShutdownListener(cause -> {
             if (!cause.isInitiatedByApplication() && !closed) {
                 state = ChannelState.RECOVERING;
@@ -267,6 +293,7 @@ abstract class BrokerLink {
             recoverable.addRecoveryListener(new RecoveryListener() {
                 @Override
                 public void handleRecovery(Recoverable recovered) {
+                    blockedBecause = null;
                     Channel open = channel;
                     if (open != null && open.isOpen()) {
                         state = ChannelState.UP;
@@ -316,8 +343,6 @@ abstract class BrokerLink {
 
     private static ConnectionFactory connectionFactory(ConnectionSettings settings) {
         ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(settings.host());
-        factory.setPort(settings.port());
         factory.setUsername(settings.username());
         factory.setPassword(settings.password());
         factory.setVirtualHost(settings.virtualHost());

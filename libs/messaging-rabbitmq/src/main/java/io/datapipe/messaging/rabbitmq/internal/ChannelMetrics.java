@@ -12,7 +12,7 @@ import org.eclipse.microprofile.metrics.Tag;
  * <ul>
  *     <li>{@code datapipe.rabbitmq.connection.up} [{@code datapipe_rabbitmq_connection_up}]: 1 while connected;</li>
  *     <li>{@code datapipe.rabbitmq.published} [{@code _total}] by {@code outcome}: confirmed, nacked, unroutable,
- *     timeout, unavailable, invalid;</li>
+ *     timeout, unavailable, invalid, blocked (a resource alarm);</li>
  *     <li>{@code datapipe.rabbitmq.deliveries} and {@code datapipe.rabbitmq.redeliveries} [{@code _total}];</li>
  *     <li>{@code datapipe.rabbitmq.settled} [{@code _total}] by {@code outcome}: ack, retry, dead_letter, requeue,
  *     reject, stale (a settlement of a lost channel's delivery, which the broker redelivers);</li>
@@ -57,7 +57,7 @@ final class ChannelMetrics {
                 registry.counter(SETTLED, channel, new Tag("outcome", outcome));
             }
         } else {
-            for (String outcome : new String[] {"confirmed", "nacked", "unroutable", "timeout", "unavailable", "invalid"}) {
+            for (String outcome : new String[] {"confirmed", "nacked", "unroutable", "timeout", "unavailable", "invalid", "blocked"}) {
                 registry.counter(PUBLISHED, channel, new Tag("outcome", outcome));
             }
         }

@@ -8,6 +8,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -173,6 +174,11 @@ final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
             if (isClosed() || channel == null || !channel.isOpen()) {
                 return new RabbitMqPublishException.BrokerUnavailable("not connected to the broker", null);
             }
+            Optional<String> blocked = blockedBecause();
+            if (blocked.isPresent()) {
+                // The broker would not read the message until its alarm clears: fail now, not at the confirm timeout.
+                return new RabbitMqPublishException.Blocked("the broker blocks publishing: " + blocked.get());
+            }
             long sequence = channel.getNextPublishSeqNo();
             pending.put(sequence, entry);
             try {
@@ -305,6 +311,9 @@ final class OutgoingLink extends BrokerLink implements Subscriber<Message<?>> {
         }
         if (failure instanceof RabbitMqPublishException.Invalid) {
             return "invalid";
+        }
+        if (failure instanceof RabbitMqPublishException.Blocked) {
+            return "blocked";
         }
         return "unavailable";
     }
