@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The picture of a run, for a person: a real Prometheus scrapes the services every second while the bench
+ * The picture of a run, for a person: a real Prometheus scrapes the services every 2 s while the bench
  * runs; afterwards the overview dashboard's own queries (panels "Ingest rate", "Stored rate" and
  * "End-to-end lag p50 / p99" of dashboards/datapipe-overview.json) are asked over the ingest phases, and
  * gnuplot draws them into {@code ingest.png} beside the report (the numbers in {@code ingest.dat}).
@@ -46,7 +46,8 @@ final class BenchPicture implements AutoCloseable {
         List<LocalPrometheus.Target> targets = new ArrayList<>();
         services.forEach((name, service) -> targets.add(new LocalPrometheus.Target(
                 name, "127.0.0.1:" + service.port(), Map.of("namespace", NAMESPACE, "service", name, "pod", name + "-0"))));
-        LocalPrometheus prometheus = LocalPrometheus.start(new LocalPrometheus.Settings(targets, null, Duration.ofSeconds(1), Optional.empty()));
+        // Every 2 s: a scrape may take as long as its interval, and a saturated generator answers /metrics slowly.
+        LocalPrometheus prometheus = LocalPrometheus.start(new LocalPrometheus.Settings(targets, null, Duration.ofSeconds(2), Optional.empty()));
         // Stopped after the drawing, or when the bench ends another way.
         Runtime.getRuntime().addShutdownHook(new Thread(prometheus::close));
         return new BenchPicture(prometheus, repo);

@@ -40,6 +40,7 @@ class LogIT {
             config.putAll(tokens.serviceConfig());
             // No broker to talk to: the POST below fails with 503, and the generator logs why.
             config.put("datapipe.rabbitmq.port", "1");
+            config.put("datapipe.rabbitmq.addresses", "127.0.0.1:1");
             Map<String, String> otel = Map.of("OTEL_SERVICE_NAME", "datapipe-generator", "OTEL_TRACES_EXPORTER", "none",
                                               "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none");
             String token = tokens.token("alice", "data.write");

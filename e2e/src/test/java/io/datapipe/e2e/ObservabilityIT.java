@@ -172,7 +172,8 @@ class ObservabilityIT {
     @Test
     @Order(1)
     void healthyTrafficPassesTheCanaryAnalysis() throws Exception {
-        // Ten requests a second to each service, from 20 callers each within its limit.
+        // Five POSTs and two GETs a second, from callers each within its limit: enough for the rates, gentle
+        // enough that a busy machine does not exhaust web's database pool (the canary would rightly fail).
         List<String> steadyWriters = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             steadyWriters.add(TOKENS.token("steady-" + i, "data.write"));
@@ -181,14 +182,15 @@ class ObservabilityIT {
         java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
         STEADY.scheduleAtFixedRate(() -> HTTP.sendAsync(postRequest(steadyWriters.get(sent.getAndIncrement() % steadyWriters.size()),
                                                                     "{\"steady\":true}"), HttpResponse.BodyHandlers.discarding()),
-                                   0, 100, TimeUnit.MILLISECONDS);
+                                   0, 200, TimeUnit.MILLISECONDS);
         STEADY.scheduleAtFixedRate(() -> HTTP.sendAsync(HttpRequest.newBuilder(web.uri("/data?limit=5"))
                                                                 .header("Authorization", "Bearer " + steadyReader).GET().build(),
                                                         HttpResponse.BodyHandlers.discarding()),
-                                   0, 100, TimeUnit.MILLISECONDS);
+                                   0, 500, TimeUnit.MILLISECONDS);
         driveTraffic();
         for (String service : List.of("generator", "web")) {
-            await(service + "'s canary passes").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+            // Up to the analysis window and more: a moment of overload on a shared machine passes out of it.
+            await(service + "'s canary passes").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> {
                         Map<String, Measurement> measured = analysis(service);
                         assertThat(measured.get("success-rate").verdict()).as(measured.toString()).isEqualTo(Verdict.SUCCESSFUL);
