@@ -1,29 +1,23 @@
 package io.datapipe.testsupport;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A RabbitMQ node of a test's own, from the installed {@code rabbitmq-server} (Debian's package): its own node
  * name, ports chosen at run time, its configuration, data and logs in a temporary directory, and an
  * administrator with a generated password. Nothing of the machine's own broker is touched. As root, the node
  * runs as user {@code rabbitmq} (the package's), which owns the directory. {@link #close()} stops it and
- * deletes the directory; a JVM shutdown hook does the same for a node a test left running.
+ * deletes the directory; a JVM shutdown hook does the same for a node a test left running. (A cluster of
+ * such nodes, for faults: {@link RabbitMqCluster}; what both share: {@link LocalServers}.)
  *
  * <pre>
  * try (RabbitMqNode node = RabbitMqNode.configure("tls").tls(server).start()) {
@@ -37,12 +31,8 @@ public final class RabbitMqNode implements AutoCloseable {
     private static final Path BIN = Path.of("/usr/lib/rabbitmq/bin");
     /** The package's home of user rabbitmq, with the Erlang cookie the CLI tools need. */
     private static final Path RABBITMQ_HOME = Path.of("/var/lib/rabbitmq");
-    private static final Set<RabbitMqNode> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final Duration BUDGET = Duration.ofSeconds(150);
     private static final SecureRandom RANDOM = new SecureRandom();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(RabbitMqNode::close), "rabbitmq-node-cleanup"));
-    }
 
     private final String nodeName;
     private final Path directory;
@@ -50,6 +40,7 @@ public final class RabbitMqNode implements AutoCloseable {
     private final int amqpsPort;
     private final int managementPort;
     private final String adminPassword;
+    private final LocalServers.Cleanup cleanup;
 
     private RabbitMqNode(String nodeName, Path directory, int amqpPort, int amqpsPort, int managementPort, String adminPassword) {
         this.nodeName = nodeName;
@@ -58,6 +49,7 @@ public final class RabbitMqNode implements AutoCloseable {
         this.amqpsPort = amqpsPort;
         this.managementPort = managementPort;
         this.adminPassword = adminPassword;
+        this.cleanup = new LocalServers.Cleanup("rabbitmq-node-" + nodeName, this::stopAndDelete);
     }
 
     /**
@@ -116,9 +108,8 @@ public final class RabbitMqNode implements AutoCloseable {
             }
             String name = Unique.name(purpose).replaceAll("[^A-Za-z0-9_-]", "-");
             Path directory = Files.createTempDirectory("datapipe-rabbitmq-" + name + "-");
-            RabbitMqNode node = new RabbitMqNode(name + "@localhost", directory, freePort(), tls == null ? -1 : freePort(),
-                                                 management ? freePort() : -1, password());
-            RUNNING.add(node);
+            RabbitMqNode node = new RabbitMqNode(name + "@localhost", directory, LocalServers.freePort(),
+                                                 tls == null ? -1 : LocalServers.freePort(), management ? LocalServers.freePort() : -1, password());
             try {
                 node.boot(tls, management);
             } catch (IOException | RuntimeException e) {
@@ -159,24 +150,22 @@ public final class RabbitMqNode implements AutoCloseable {
         Files.writeString(directory.resolve("enabled_plugins"), management ? "[rabbitmq_management].\n" : "[].\n");
         // Empty: the machine's rabbitmq-env.conf would name the machine's own node.
         Files.writeString(directory.resolve("rabbitmq-env.conf"), "");
-        if (isRoot()) {
-            run(List.of("chown", "-R", "rabbitmq:rabbitmq", directory.toString()), Map.of());
-        }
+        LocalServers.chown("rabbitmq", directory);
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("RABBITMQ_NODENAME", nodeName);
         environment.put("RABBITMQ_NODE_PORT", Integer.toString(amqpPort));
-        environment.put("RABBITMQ_DIST_PORT", Integer.toString(freePort()));
+        environment.put("RABBITMQ_DIST_PORT", Integer.toString(LocalServers.freePort()));
         environment.put("RABBITMQ_CONFIG_FILE", directory.resolve("rabbitmq.conf").toString());
         environment.put("RABBITMQ_ENABLED_PLUGINS_FILE", directory.resolve("enabled_plugins").toString());
         environment.put("RABBITMQ_CONF_ENV_FILE", directory.resolve("rabbitmq-env.conf").toString());
         environment.put("RABBITMQ_MNESIA_BASE", directory.resolve("mnesia").toString());
         environment.put("RABBITMQ_LOG_BASE", directory.resolve("log").toString());
         environment.put("RABBITMQ_PID_FILE", pidFile().toString());
-        run(asRabbitMq("rabbitmq-server", "-detached"), environment);
+        run(environment, "rabbitmq-server", "-detached");
         try {
             // wait, not await_startup: it waits for the pid file too, which a node just detached may not have yet.
             rabbitmqctl("wait", pidFile().toString(), "--timeout", "120");
-        } catch (IOException e) {
+        } catch (IllegalStateException e) {
             throw new IOException("RabbitMQ node " + nodeName + " did not start:\n" + e.getMessage() + "\n" + logTail(), e);
         }
     }
@@ -234,20 +223,21 @@ public final class RabbitMqNode implements AutoCloseable {
      *
      * @param arguments the command and its arguments
      * @return its output
-     * @throws IOException when it fails (the output is in the message)
+     * @throws IllegalStateException when it fails (the output is in the message)
      */
-    public String rabbitmqctl(String... arguments) throws IOException {
+    public String rabbitmqctl(String... arguments) {
         List<String> command = new ArrayList<>(List.of("-n", nodeName));
         command.addAll(List.of(arguments));
-        return run(asRabbitMq("rabbitmqctl", command.toArray(String[]::new)), Map.of());
+        return run(Map.of(), "rabbitmqctl", command.toArray(String[]::new));
     }
 
     /** Stops the node (waiting for its process to end) and deletes its directory. */
     @Override
     public void close() {
-        if (!RUNNING.remove(this)) {
-            return;
-        }
+        cleanup.run();
+    }
+
+    private void stopAndDelete() {
         try {
             // A node whose start failed may still be booting: give it a moment to write its pid, so it
             // is stopped rather than left behind.
@@ -260,11 +250,11 @@ public final class RabbitMqNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             killFromPidFile();
-        } catch (IOException e) {
+        } catch (IllegalStateException e) {
             System.err.println("stopping RabbitMQ node " + nodeName + ": " + e.getMessage());
             killFromPidFile();
         } finally {
-            delete(directory);
+            LocalServers.deleteTree(directory);
         }
     }
 
@@ -290,60 +280,21 @@ public final class RabbitMqNode implements AutoCloseable {
         }
     }
 
-    private static List<String> asRabbitMq(String script, String... arguments) {
-        List<String> command = new ArrayList<>();
-        if (isRoot()) {
-            command.addAll(List.of("runuser", "-u", "rabbitmq", "--"));
+    /** Runs one of the server's scripts as its user, with these environment variables (and the cookie's home). */
+    private String run(Map<String, String> environment, String script, String... arguments) {
+        List<String> command = new ArrayList<>(List.of("env"));
+        if (LocalServers.ROOT) {
+            command.add("HOME=" + RABBITMQ_HOME);
         }
+        environment.forEach((key, value) -> command.add(key + "=" + value));
         command.add(BIN.resolve(script).toString());
         command.addAll(List.of(arguments));
-        return command;
-    }
-
-    private static String run(List<String> command, Map<String, String> environment) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(environment);
-        if (isRoot()) {
-            builder.environment().put("HOME", RABBITMQ_HOME.toString());
-        }
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(150, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in 150 s:\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-        if (process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ":\n" + output);
-        }
-        return output;
+        return LocalServers.run("rabbitmq", directory, BUDGET, command);
     }
 
     private static String password() {
         byte[] bytes = new byte[12];
         RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void delete(Path directory) {
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
