@@ -42,8 +42,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 public final class Soak {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    /** The Serial collector's generations in {@code GC.heap_info}: {@code def new generation total 9792K, used 3366K}. */
-    private static final Pattern GENERATION_USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+    /**
+     * The Serial collector's generations in {@code GC.heap_info}: {@code DefNew total 116224K, used 0K} and
+     * {@code Tenured total 258048K, used 3054K} (JDK 25; {@code def new generation} and {@code tenured
+     * generation} before).
+     */
+    private static final Pattern GENERATION_USED = Pattern.compile("(?m)^\\s*\\S.*?\\s+total \\d+K, used (\\d+)K");
     private static final String USAGE = """
             usage: java -cp bench/target/datapipe-bench.jar io.datapipe.bench.Soak [options]
               --minutes N              how long the load runs (default 30)
