@@ -378,7 +378,7 @@ public final class Soak {
         Map<Object, List<Map<String, Object>>> byProcess = samples.stream()
                 .collect(Collectors.groupingBy(s -> s.getOrDefault("pid", "broker"), LinkedHashMap::new, Collectors.toList()));
         byProcess.forEach((pid, series) -> {
-            if (series.size() < 4) {
+            if (series.size() < 3) {
                 return;
             }
             Map<String, Object> lines = new LinkedHashMap<>();
