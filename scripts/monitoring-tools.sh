@@ -5,6 +5,7 @@
 #   prometheus, promtool                   Debian package prometheus (2.42)
 #   prometheus-alertmanager, amtool        Debian package prometheus-alertmanager (0.25)
 #   prometheus-postgres-exporter           Debian package prometheus-postgres-exporter (0.11)
+#   gnuplot                                Debian package gnuplot-nox (the bench's picture of a run)
 #
 # DATAPIPE_MONITORING_BIN names a directory that holds all five (other builds, other versions); otherwise
 # the Debian packages are installed with apt-get when any is missing, which it says. The tests start
@@ -14,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-tools=(prometheus promtool prometheus-alertmanager amtool prometheus-postgres-exporter)
-packages=(prometheus prometheus-alertmanager prometheus-postgres-exporter)
+tools=(prometheus promtool prometheus-alertmanager amtool prometheus-postgres-exporter gnuplot)
+packages=(prometheus prometheus-alertmanager prometheus-postgres-exporter gnuplot-nox)
 
 if [ -n "${DATAPIPE_MONITORING_BIN:-}" ]; then
     for tool in "${tools[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make up: RabbitMQ and PostgreSQL reachable, the local identity provider and the three services running
-# and ready, the web console's address printed.
+# and ready, the web console's address printed. OBSERVE=1: Prometheus and Alertmanager too (scripts/observe.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -186,3 +186,7 @@ From a shell:
        -H 'Content-Type: application/json' -d '{"informationOne":"aaa23","informationTwo":"bbb24"}'
   curl -s http://127.0.0.1:8080/data -H "Authorization: Bearer \$TOKEN"
 TEXT
+
+if [ "${OBSERVE:-0}" = 1 ]; then
+    scripts/observe.sh
+fi

@@ -9,6 +9,10 @@
 // - YAML (*.yaml, *.yml, one or more documents): the `expr` of every rule of a
 //   PrometheusRule, the `query` of every Prometheus metric of an AnalysisTemplate;
 // - a bare PromQL expression (*.promql).
+// With --queries first, prints instead every query with the vector selectors it reads,
+// [{"file", "where", "expr", "selectors": ["name{...}", ...]}], for running them against a
+// real Prometheus (e2e ObservabilityIT).
+//
 // Prints one JSON object on stdout, {"<file as given>": ["metric_name", ...]}, names
 // sorted and unique. Names with a colon are recording rules (Prometheus reserves colons
 // for them), not metrics anything exports.
@@ -64,6 +68,22 @@ export function metricNames(expr) {
   });
   if (errors.length) throw new Error(errors.join("; "));
   return names;
+}
+
+/** The vector selectors of an expression, as written (`name{matchers}`, no range). Throws on a syntax error. */
+export function selectors(expr) {
+  metricNames(expr);
+  const query = expr.replace(GRAFANA_INTERVALS, "5m");
+  const out = [];
+  parser.parse(query).iterate({
+    enter(node) {
+      if (node.name === "VectorSelector") {
+        out.push(query.slice(node.from, node.to));
+        return false;
+      }
+    },
+  });
+  return out;
 }
 
 /** Grafana template variable queries: label_values(sel, label), label_values(label), query_result(expr), metrics(re), label_names(). */
@@ -135,19 +155,17 @@ export function queriesOf(file) {
   throw new Error("not a dashboard (.json), manifest (.yaml/.yml) or expression (.promql)");
 }
 
-function main(files) {
-  if (!files.length) {
-    console.error("usage: node promql-metrics.mjs FILE...   (dashboards *.json, manifests *.yaml, expressions *.promql)");
-    return 2;
-  }
-  const result = {};
+/**
+ * Calls visit(file, where, expr) for every query of the files; prints each query or file it cannot read
+ * on stderr. Returns how many could not be read.
+ */
+function eachQuery(files, visit) {
   let failed = 0;
   for (const file of files) {
-    const names = new Set();
     try {
       for (const [where, expr] of queriesOf(file)) {
         try {
-          metricNames(expr).forEach((n) => names.add(n));
+          visit(file, where, expr);
         } catch (e) {
           failed++;
           console.error(`${file}: ${where}: ${e.message}`);
@@ -157,7 +175,27 @@ function main(files) {
       failed++;
       console.error(`${file}: ${e.message}`);
     }
-    result[file] = [...names].sort();
+  }
+  return failed;
+}
+
+function main(args) {
+  const listing = args[0] === "--queries";
+  const files = listing ? args.slice(1) : args;
+  if (!files.length) {
+    console.error("usage: node promql-metrics.mjs [--queries] FILE...   (dashboards *.json, manifests *.yaml, expressions *.promql)");
+    return 2;
+  }
+  let result;
+  let failed;
+  if (listing) {
+    // Every query with its selectors, [{file, where, expr, selectors}], to run them against a Prometheus.
+    result = [];
+    failed = eachQuery(files, (file, where, expr) => result.push({ file, where, expr, selectors: selectors(expr) }));
+  } else {
+    const names = Object.fromEntries(files.map((f) => [f, new Set()]));
+    failed = eachQuery(files, (file, where, expr) => metricNames(expr).forEach((n) => names[file].add(n)));
+    result = Object.fromEntries(files.map((f) => [f, [...names[f]].sort()]));
   }
   console.log(JSON.stringify(result, null, 1));
   return failed ? 1 : 0;

@@ -62,3 +62,16 @@ rabbitmqClusterReference:
     matchLabels:
       k8s-app: kube-dns
 {{- end }}
+
+{{/*
+The message topology, written once in k8s/base/rabbitmq (laid in files/rabbitmq/ by
+scripts/chart-files.sh): "<Kind>/<metadata.name>" -> the object, as YAML (fromYaml it).
+*/}}
+{{- define "datapipe.topology" -}}
+{{- $objects := dict -}}
+{{- range $path, $_ := .Files.Glob "files/rabbitmq/*.yaml" -}}
+{{- $object := $.Files.Get $path | fromYaml -}}
+{{- $_ := set $objects (printf "%s/%s" $object.kind $object.metadata.name) $object -}}
+{{- end -}}
+{{- toYaml $objects -}}
+{{- end }}

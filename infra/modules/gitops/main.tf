@@ -61,7 +61,8 @@ resource "helm_release" "argocd" {
       params = { "server.insecure" = false }
       cm     = { "application.resourceTrackingMethod" = "annotation" }
     }
-    notifications = { enabled = true }
+    # Triggers, templates and the webhook that start the smoke test after a healthy sync.
+    notifications = merge({ enabled = true }, yamldecode(file("${path.module}/../../../argocd/notifications.yaml")))
     extraObjects  = [local.root]
   })]
 }

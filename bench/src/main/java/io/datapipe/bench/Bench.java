@@ -166,7 +166,9 @@ public final class Bench {
         report.put("db_baseline", database);
         console.line("  database limit: " + database.get("limit_rows_per_s") + " rows/s");
 
-        // Ingest.
+        // Ingest, watched by a Prometheus for the picture.
+        BenchPicture picture = BenchPicture.start(options.repo(), services);
+        Instant ingestStart = Instant.now();
         ServiceProcess generator = services.get("generator");
         ServiceProcess persister = services.get("persister");
         ServiceProcess web = services.get("web");
@@ -193,6 +195,10 @@ public final class Bench {
         Map<String, Object> low = ingest.latencyRun("25 % of max", lowRate, options.seconds(), running);
         report.put("ingest_latency_run_25_percent", low);
         services.values().forEach(service -> service.ensureAlive("the ingest latency runs"));
+        try (picture) {
+            report.put("picture", picture.draw(ingestStart, Instant.now(), options.out()));
+            console.line("  picture: " + options.out().resolve("ingest.png"));
+        }
 
         // The batch path: the same search in batches, from the single path's maximum.
         IngestBench batches = ingest.batches(options.batchSize());

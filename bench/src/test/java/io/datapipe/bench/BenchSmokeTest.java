@@ -74,6 +74,8 @@ class BenchSmokeTest {
         assertThat(json.get("versions").get("postgresql").asText()).matches("\\d+.*");
         assertThat(json.get("targets").size()).isGreaterThanOrEqualTo(11);
         assertThat(json.get("profiles").get("generator").get("hot_methods")).isNotEmpty();
+        assertThat(out.resolve("ingest.png")).as("the picture").isNotEmptyFile();
+        assertThat(json.get("picture").get("points").asInt()).as("seconds plotted").isGreaterThan(2);
         assertThat(printed).contains("target").contains("ingest, max sustained");
         assertThat(Files.exists(out.resolve("jfr").resolve("generator.jfr"))).isTrue();
     }

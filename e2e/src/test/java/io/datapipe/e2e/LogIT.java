@@ -24,7 +24,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The logs of a run: one JSON object per line, carrying the trace id of the request that produced them
- * and the caller, and never the token the caller sent or the payload.
+ * and the caller, and never the token the caller sent or the payload; the failed request has its access
+ * log line (method, route, status, duration), found by the same trace id.
  */
 class LogIT {
 
@@ -39,6 +40,7 @@ class LogIT {
             config.putAll(tokens.serviceConfig());
             // No broker to talk to: the POST below fails with 503, and the generator logs why.
             config.put("datapipe.rabbitmq.port", "1");
+            config.put("datapipe.rabbitmq.addresses", "127.0.0.1:1");
             Map<String, String> otel = Map.of("OTEL_SERVICE_NAME", "datapipe-generator", "OTEL_TRACES_EXPORTER", "none",
                                               "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none");
             String token = tokens.token("alice", "data.write");
@@ -65,6 +67,20 @@ class LogIT {
                 assertThat(warning.get("span_id").asText()).hasSize(16);
                 assertThat(warning.get("user_id").asText()).isEqualTo("alice");
                 assertThat(warning.get("logger").asText()).isEqualTo("io.datapipe.generator.RecordPublisher");
+
+                // The access log has the failed request, findable by the same trace id.
+                JsonNode access = await().atMost(Duration.ofSeconds(10)).until(
+                        () -> jsonLines(generator).stream()
+                                .filter(line -> line.path("logger").asText().equals("io.datapipe.http.access"))
+                                .findFirst().orElse(null),
+                        line -> line != null);
+                assertThat(access.path("trace_id").asText()).isEqualTo(TRACE_ID);
+                assertThat(access.path("method").asText()).isEqualTo("POST");
+                assertThat(access.path("route").asText()).isEqualTo("/data");
+                assertThat(access.path("status").asInt()).isEqualTo(503);
+                assertThat(access.path("duration_ms").isNumber()).isTrue();
+                assertThat(access.path("user_id").asText()).isEqualTo("alice");
+                assertThat(access.path("reason").asText()).isEqualTo("failed");
 
                 String log = Files.readString(generator.log());
                 for (String output : List.of(log, Files.readString(generator.agentLog()))) {

@@ -8,20 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.datapipe.testsupport.ServiceProcess;
-import io.datapipe.testsupport.TestConfig;
-import io.datapipe.testsupport.TestDatabase;
-import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
@@ -51,8 +44,8 @@ class MetricsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static TestStack stack;
     private static TestTopology topology;
-    private static TestDatabase database;
     private static ServiceProcess generator;
     private static ServiceProcess persister;
     private static ServiceProcess web;
@@ -60,22 +53,11 @@ class MetricsIT {
 
     @BeforeAll
     static void startAndDriveTraffic() throws Exception {
-        topology = BROKER.topology("metrics");
-        database = TestPostgres.get().createDatabase("metrics");
-        Map<String, String> persisterConfig = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        persisterConfig.putAll(database.serviceConfig());
-        persisterConfig.putAll(TOKENS.serviceConfig());
-        persisterConfig.put("mp.messaging.incoming.records.queue-stats-interval-ms", "500");
-        Map<String, String> generatorConfig = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        generatorConfig.putAll(TOKENS.serviceConfig());
-        Map<String, String> webConfig = new HashMap<>(database.serviceConfig());
-        webConfig.putAll(TOKENS.serviceConfig());
-        persister = ServiceProcess.start("persister", persisterConfig);
-        generator = ServiceProcess.start("generator", generatorConfig);
-        web = ServiceProcess.start("web", webConfig);
-        persister.awaitReady();
-        generator.awaitReady();
-        web.awaitReady();
+        stack = TestStack.start("metrics", Map.of("persister", Map.of("mp.messaging.incoming.records.queue-stats-interval-ms", "500")));
+        topology = stack.topology();
+        generator = stack.generator();
+        persister = stack.persister();
+        web = stack.web();
 
         String writer = TOKENS.token("alice", "data.write");
         for (int i = 0; i < 3; i++) {
@@ -100,14 +82,10 @@ class MetricsIT {
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        for (ServiceProcess service : new ServiceProcess[] {generator, persister, web}) {
-            if (service != null) {
-                service.close();
-            }
+    static void stop() {
+        if (stack != null) {
+            stack.close();
         }
-        topology.close();
-        database.close();
     }
 
     @Test
@@ -173,19 +151,8 @@ class MetricsIT {
                 known.addAll(names(file));
             }
         }
-        List<String> command = new ArrayList<>(List.of("node", REPO.resolve("k8s/tests/promql-metrics.mjs").toString()));
-        try (Stream<Path> dashboards = Files.list(REPO.resolve("dashboards"))) {
-            dashboards.filter(f -> f.toString().endsWith(".json")).map(Path::toString).sorted().forEach(command::add);
-        }
-        command.add(REPO.resolve("k8s/base/monitoring/prometheusrule.yaml").toString());
-        command.add(REPO.resolve("k8s/base/rollouts/analysistemplate.yaml").toString());
-        Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(node.exitValue()).as("promql-metrics.mjs exit status").isZero();
-
-        JsonNode queried = JSON.readTree(output);
-        assertThat(queried.size()).as("files read").isEqualTo(command.size() - 2);
+        JsonNode queried = QueryFiles.read();
+        assertThat(queried.size()).as("files read").isEqualTo(QueryFiles.files().size());
         queried.fields().forEachRemaining(file -> {
             for (JsonNode name : file.getValue()) {
                 String metric = name.asText();

@@ -35,6 +35,46 @@ class DashboardTest {
         assertThat(problems).isEmpty();
     }
 
+    /** dashboard-schema.mjs: Grafana's own schema (@grafana/schema), applied by the TypeScript compiler. */
+    static Commands.Result schemaCheck(List<Path> files) {
+        List<String> command = new ArrayList<>(List.of("node", Repo.TESTS.resolve("dashboard-schema.mjs").toString()));
+        files.forEach(f -> command.add(f.toString()));
+        return Commands.run(Repo.ROOT, null, command);
+    }
+
+    @Test
+    void everyDashboardMatchesGrafanasSchema() {
+        Commands.Result result = schemaCheck(Dashboards.files());
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+    }
+
+    @Test
+    void aKeyGrafanasSchemaDoesNotKnowIsCaught(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        ObjectNode web = Dashboards.read(Dashboards.DIR.resolve("datapipe-web.json"));
+        JsonNode panel = Dashboards.panels(web).stream().filter(p -> p.has("fieldConfig")).findFirst().orElseThrow();
+        ((ObjectNode) panel.path("fieldConfig").path("defaults")).put("units", "s");
+        Path file = dir.resolve("misspelt.json");
+        java.nio.file.Files.writeString(file, web.toPrettyString());
+        Commands.Result result = schemaCheck(List.of(file));
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stderr()).contains("'\"units\"' does not exist");
+    }
+
+    @Test
+    void thresholdsThatStepDownAndAnUnnamedLineAreCaught() {
+        ObjectNode overview = Dashboards.read(Dashboards.DIR.resolve("datapipe-overview.json"));
+        JsonNode withSteps = Dashboards.panels(overview).stream()
+                .filter(p -> p.at("/fieldConfig/defaults/thresholds/steps").size() > 2).findFirst().orElseThrow();
+        ArrayNode steps = (ArrayNode) withSteps.at("/fieldConfig/defaults/thresholds/steps");
+        ((ObjectNode) steps.get(2)).put("value", steps.get(1).path("value").asDouble() - 1);
+        JsonNode withTwo = Dashboards.panels(overview).stream().filter(p -> p.path("targets").size() > 1
+                && !List.of("stat", "gauge").contains(p.path("type").asText())).findFirst().orElseThrow();
+        ((ObjectNode) withTwo.path("targets").get(1)).remove("legendFormat");
+        assertThat(Dashboards.problems("datapipe-overview.json", overview))
+                .anyMatch(p -> p.contains("threshold steps must increase"))
+                .anyMatch(p -> p.contains("has no legendFormat"));
+    }
+
     @Test
     void theOverviewAnswersTheIssuesQuestions() {
         JsonNode overview = Dashboards.read(Dashboards.DIR.resolve("datapipe-overview.json"));

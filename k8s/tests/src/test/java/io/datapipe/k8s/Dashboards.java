@@ -113,6 +113,24 @@ final class Dashboards {
             if (panel.path("fieldConfig").path("defaults").path("unit").asText().isBlank()) {
                 out.add(where + ": no unit (fieldConfig.defaults.unit)");
             }
+            // Thresholds step up: each step's value above the one before (the first is the base, null).
+            double last = Double.NEGATIVE_INFINITY;
+            for (JsonNode step : panel.path("fieldConfig").path("defaults").path("thresholds").path("steps")) {
+                if (!step.path("value").isNull() && !step.path("value").isMissingNode()) {
+                    if (step.path("value").asDouble() <= last) {
+                        out.add(where + ": threshold steps must increase: " + step.path("value").asText() + " after " + last);
+                    }
+                    last = step.path("value").asDouble();
+                }
+            }
+            // A legend says which line is which: every query of a panel with several names its series.
+            if (targets.size() > 1 && !"stat".equals(type) && !"gauge".equals(type)) {
+                for (JsonNode t : targets) {
+                    if (t.path("legendFormat").asText().isBlank()) {
+                        out.add(where + ": query " + t.path("refId").asText() + " has no legendFormat beside the others");
+                    }
+                }
+            }
             for (JsonNode t : targets) {
                 Matcher m = NAMESPACE_MATCHER.matcher(t.path("expr").asText());
                 while (m.find()) {

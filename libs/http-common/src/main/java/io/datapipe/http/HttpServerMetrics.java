@@ -35,7 +35,8 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
 
     /** The metric name. */
     public static final String NAME = "http.server.request.duration";
-    private static final String START = HttpServerMetrics.class.getName() + ".start";
+    /** The request property holding System.nanoTime() of the request's arrival (also read by {@link AccessLog}). */
+    static final String START = HttpServerMetrics.class.getName() + ".start";
     private static final java.util.Set<String> METHODS =
             java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
     private static final Metadata METADATA = Metadata.builder()
@@ -81,7 +82,8 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
                 .update(Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private static String route(ContainerRequestContext request) {
+    /** The route template of the request (such as {@code /data/{id}}), or {@code unmatched}. */
+    static String route(ContainerRequestContext request) {
         List<String> templates = request.getUriInfo().getMatchedURIs().isEmpty() ? List.of() : templates(request);
         return templates.isEmpty() ? "unmatched" : String.join("", templates);
     }

@@ -21,7 +21,8 @@ import io.opentelemetry.api.trace.SpanContext;
  *  "trace_id":"...","span_id":"...","user_id":"...","exception":"..."}
  * </pre>
  * {@code trace_id} and {@code span_id} are those of the span current when the record was logged (with
- * the OpenTelemetry agent), {@code user_id} the caller of the request being served ({@link LogContext}).
+ * the OpenTelemetry agent), {@code user_id} the caller of the request being served ({@link LogContext});
+ * a {@link LogFields} parameter adds its fields.
  * Absent values are left out. The line never contains a token or a payload unless a message puts it
  * there, and no code of this project does.
  */
@@ -45,6 +46,20 @@ public class JsonLogFormatter extends Formatter {
                 json.writeStringField("span_id", span.getSpanId());
             }
             LogContext.userId().ifPresent(userId -> write(json, "user_id", userId));
+            if (record.getParameters() != null) {
+                for (Object parameter : record.getParameters()) {
+                    if (parameter instanceof LogFields extra) {
+                        for (var field : extra.fields().entrySet()) {
+                            if (field.getValue() instanceof Number number) {
+                                json.writeFieldName(field.getKey());
+                                json.writeNumber(number.toString());
+                            } else if (field.getValue() != null) {
+                                json.writeStringField(field.getKey(), field.getValue().toString());
+                            }
+                        }
+                    }
+                }
+            }
             if (record.getThrown() != null) {
                 StringWriter trace = new StringWriter();
                 record.getThrown().printStackTrace(new PrintWriter(trace));

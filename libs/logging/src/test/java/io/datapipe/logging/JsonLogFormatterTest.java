@@ -59,4 +59,22 @@ class JsonLogFormatterTest {
         assertThat(node.has("user_id")).isFalse();
         assertThat(node.has("exception")).isFalse();
     }
+
+    @Test
+    void writesTheFieldsOfALogFieldsParameterAtTheTopLevel() throws Exception {
+        LogRecord record = new LogRecord(Level.INFO, "GET /data/{id} 404");
+        record.setLoggerName("io.datapipe.http.access");
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("route", "/data/{id}");
+        fields.put("status", 404);
+        fields.put("duration_ms", 1.25);
+        record.setParameters(new Object[] {new LogFields(fields)});
+
+        JsonNode node = json.readTree(formatter.format(record));
+
+        assertThat(node.get("message").asText()).isEqualTo("GET /data/{id} 404");
+        assertThat(node.get("route").asText()).isEqualTo("/data/{id}");
+        assertThat(node.get("status").isInt()).isTrue();
+        assertThat(node.get("duration_ms").asDouble()).isEqualTo(1.25);
+    }
 }

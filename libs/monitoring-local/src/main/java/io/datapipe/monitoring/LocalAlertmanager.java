@@ -21,12 +21,21 @@ public final class LocalAlertmanager extends LocalProgram {
     public static LocalAlertmanager start(JsonNode config) throws IOException {
         Path dir = Files.createTempDirectory("alertmanager");
         int port = freePort();
-        Files.writeString(dir.resolve("alertmanager.yml"), LocalPrometheus.YAML.writeValueAsString(config));
-        return new LocalAlertmanager(dir, port, List.of(
+        writeConfig(dir, config);
+        return new LocalAlertmanager(dir, port, arguments(port));
+    }
+
+    /** The command-line arguments of an Alertmanager whose alertmanager.yml is in its working directory. */
+    public static List<String> arguments(int port) {
+        return List.of(
                 "--config.file=alertmanager.yml",
                 "--storage.path=data",
                 "--web.listen-address=127.0.0.1:" + port,
-                "--cluster.listen-address="));
+                "--cluster.listen-address=");
+    }
+
+    public static void writeConfig(Path dir, JsonNode config) throws IOException {
+        Files.writeString(dir.resolve("alertmanager.yml"), LocalPrometheus.YAML.writeValueAsString(config));
     }
 
     /** The alert groups as Alertmanager routed them: each with its receiver and alerts. */

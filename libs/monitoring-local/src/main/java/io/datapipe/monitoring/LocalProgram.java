@@ -35,15 +35,22 @@ public abstract class LocalProgram implements AutoCloseable {
     private final URI url;
 
     LocalProgram(String tool, Path dir, int port, List<String> arguments) throws IOException {
+        this(tool, dir, port, arguments, java.util.Map.of(), "/-/ready");
+    }
+
+    LocalProgram(String tool, Path dir, int port, List<String> arguments, java.util.Map<String, String> environment, String readyPath)
+            throws IOException {
         this.dir = dir;
         this.url = URI.create("http://127.0.0.1:" + port);
         this.log = dir.resolve(tool + ".log");
         List<String> command = new ArrayList<>();
         command.add(MonitoringTools.tool(tool).toString());
         command.addAll(arguments);
-        this.process = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        awaitReady(tool);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        this.process = builder.start();
+        awaitReady(tool, readyPath);
     }
 
     /** A port nobody listens on now. */
@@ -89,7 +96,7 @@ public abstract class LocalProgram implements AutoCloseable {
         }
     }
 
-    private void awaitReady(String tool) throws IOException {
+    private void awaitReady(String tool, String readyPath) throws IOException {
         long deadline = System.nanoTime() + START_BUDGET.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -98,7 +105,7 @@ public abstract class LocalProgram implements AutoCloseable {
                 throw new IOException(tool + " exited with " + process.exitValue() + ":\n" + log);
             }
             try {
-                HttpResponse<Void> ready = HTTP.send(HttpRequest.newBuilder(url.resolve("/-/ready")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse<Void> ready = HTTP.send(HttpRequest.newBuilder(url.resolve(readyPath)).timeout(Duration.ofSeconds(2)).build(),
                                                      HttpResponse.BodyHandlers.discarding());
                 if (ready.statusCode() == 200) {
                     return;

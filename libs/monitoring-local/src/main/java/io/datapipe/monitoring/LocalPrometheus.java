@@ -44,8 +44,14 @@ public final class LocalPrometheus extends LocalProgram {
      * @param ruleGroups the {@code groups} of a rule file (as in a PrometheusRule's spec), or null
      * @param interval   scrape and evaluation interval
      * @param alertmanager where alerts go, if anywhere
+     * @param metricRelabelings {@code metric_relabel_configs} of every job (Prometheus' format), or null
      */
-    public record Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager) {
+    public record Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager,
+                           JsonNode metricRelabelings) {
+
+        public Settings(List<Target> targets, JsonNode ruleGroups, Duration interval, Optional<URI> alertmanager) {
+            this(targets, ruleGroups, interval, alertmanager, null);
+        }
     }
 
     private LocalPrometheus(Path dir, int port, List<String> arguments) throws IOException {
@@ -55,10 +61,27 @@ public final class LocalPrometheus extends LocalProgram {
     public static LocalPrometheus start(Settings settings) throws IOException {
         Path dir = Files.createTempDirectory("prometheus");
         int port = freePort();
+        writeConfig(dir, settings);
+        return new LocalPrometheus(dir, port, arguments(port, settings.interval()));
+    }
+
+    /** The command-line arguments of a Prometheus whose files {@link #writeConfig} wrote into its working directory. */
+    public static List<String> arguments(int port, Duration interval) {
+        return List.of(
+                "--config.file=prometheus.yml",
+                "--storage.tsdb.path=data",
+                "--web.listen-address=127.0.0.1:" + port,
+                "--web.enable-lifecycle",
+                // Alerts found before the Alertmanager is discovered are dropped: resend on this clock, not each minute.
+                "--rules.alert.resend-delay=" + Durations.format(interval));
+    }
+
+    /** Writes prometheus.yml (and rules.yml) for these settings into the directory. */
+    public static void writeConfig(Path dir, Settings settings) throws IOException {
         ObjectNode config = YAML.createObjectNode();
         String interval = Durations.format(settings.interval());
         config.putObject("global").put("scrape_interval", interval).put("evaluation_interval", interval)
-                .put("scrape_timeout", Durations.format(settings.interval()));
+                .put("scrape_timeout", interval);
         if (settings.ruleGroups() != null) {
             ObjectNode rules = YAML.createObjectNode();
             rules.set("groups", settings.ruleGroups());
@@ -72,6 +95,9 @@ public final class LocalPrometheus extends LocalProgram {
         settings.targets().forEach(t -> byJob.computeIfAbsent(t.job(), j -> new ArrayList<>()).add(t));
         byJob.forEach((job, targets) -> {
             ObjectNode scrape = scrapes.addObject().put("job_name", job);
+            if (settings.metricRelabelings() != null) {
+                scrape.set("metric_relabel_configs", settings.metricRelabelings());
+            }
             ArrayNode statics = scrape.putArray("static_configs");
             for (Target target : targets) {
                 ObjectNode one = statics.addObject();
@@ -81,18 +107,19 @@ public final class LocalPrometheus extends LocalProgram {
             }
         });
         Files.writeString(dir.resolve("prometheus.yml"), YAML.writeValueAsString(config));
-        return new LocalPrometheus(dir, port, List.of(
-                "--config.file=prometheus.yml",
-                "--storage.tsdb.path=data",
-                "--web.listen-address=127.0.0.1:" + port,
-                "--web.enable-lifecycle",
-                // Alerts found before the Alertmanager is discovered are dropped: resend on the test's clock, not each minute.
-                "--rules.alert.resend-delay=" + interval));
     }
 
     /** The instant query's result (an array of series, or a scalar's [time, value]); a query Prometheus refuses throws with its error. */
     public JsonNode query(String promql) {
         JsonNode body = getJson("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        return body.path("data").path("result");
+    }
+
+    /** A range query's result: series with [time, value] pairs from start to end, every step. */
+    public JsonNode queryRange(String promql, java.time.Instant start, java.time.Instant end, Duration step) {
+        JsonNode body = getJson("/api/v1/query_range?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                                        + "&start=" + start.getEpochSecond() + "&end=" + end.getEpochSecond()
+                                        + "&step=" + Math.max(1, step.toSeconds()));
         return body.path("data").path("result");
     }
 

@@ -249,9 +249,17 @@ public final class RabbitMqNode implements AutoCloseable {
             return;
         }
         try {
+            // A node whose start failed may still be booting: give it a moment to write its pid, so it
+            // is stopped rather than left behind.
+            for (int i = 0; i < 50 && !Files.exists(pidFile()); i++) {
+                Thread.sleep(100);
+            }
             if (Files.exists(pidFile())) {
                 rabbitmqctl("stop", pidFile().toString());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killFromPidFile();
         } catch (IOException e) {
             System.err.println("stopping RabbitMQ node " + nodeName + ": " + e.getMessage());
             killFromPidFile();

@@ -1,0 +1,78 @@
+package io.datapipe.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.datapipe.logging.LogFields;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.ext.Provider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * One JSON log line per API request worth reading, on the logger {@code io.datapipe.http.access}:
+ * <pre>
+ * {"message":"POST /data 503",...,"trace_id":"...","span_id":"...","user_id":"alice",
+ *  "method":"POST","route":"/data","status":503,"duration_ms":5003.1,"reason":"failed"}
+ * </pre>
+ * ({@code user_id}, as on every line, is the authenticated caller: CallerLogContext forgets it after this.)
+ * Every failed request (status 400 or more) and every one slower than {@code datapipe.access-log.slow-ms}
+ * is logged, so a failure can be found by its trace id in the logs as in the traces; of the others one in
+ * {@code datapipe.access-log.sample-every} (0: none). The ingest path pays a counter increment for the
+ * requests it does not log; what the logged ones cost is measured by the benchmark (docs/observability.md).
+ */
+@Provider
+// Response filters run highest priority first: before CallerLogContext forgets the caller.
+@Priority(Priorities.USER + 10)
+@ApplicationScoped
+public class AccessLog implements ContainerResponseFilter {
+
+    private static final Logger LOGGER = Logger.getLogger("io.datapipe.http.access");
+
+    private final long sampleEvery;
+    private final long slowNanos;
+    private final AtomicLong seen = new AtomicLong();
+
+    @Inject
+    AccessLog(@ConfigProperty(name = "datapipe.access-log.sample-every", defaultValue = "100") long sampleEvery,
+              @ConfigProperty(name = "datapipe.access-log.slow-ms", defaultValue = "1000") long slowMs) {
+        if (sampleEvery < 0 || slowMs < 0) {
+            throw new IllegalArgumentException("datapipe.access-log.sample-every and .slow-ms must not be negative");
+        }
+        this.sampleEvery = sampleEvery;
+        this.slowNanos = slowMs * 1_000_000;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (!(request.getProperty(HttpServerMetrics.START) instanceof Long started)) {
+            return;
+        }
+        String route = HttpServerMetrics.route(request);
+        int status = response.getStatus();
+        if (route.equals("unmatched") && status == 404) {
+            return; // not an API request (/health, /metrics): HttpServerMetrics does not count it either
+        }
+        long nanos = System.nanoTime() - started;
+        boolean sampled = sampleEvery > 0 && seen.incrementAndGet() % sampleEvery == 0;
+        if (status < 400 && nanos < slowNanos && !sampled) {
+            return;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("method", request.getMethod());
+        fields.put("route", route);
+        fields.put("status", status);
+        fields.put("duration_ms", Math.round(nanos / 10_000.0) / 100.0);
+        fields.put("reason", status >= 400 ? "failed" : nanos >= slowNanos ? "slow" : "sampled");
+        LOGGER.log(Level.INFO, request.getMethod() + " " + route + " " + status, new LogFields(fields));
+    }
+}
