@@ -59,6 +59,8 @@ public final class Soak {
             temporary directory, on free ports). Not for a machine others share.
             """;
 
+    private static final double SEARCH_START_RATE = 50;
+
     private final BenchEnv env;
     private final Console console;
     private final RabbitMqCluster cluster;
@@ -111,6 +113,8 @@ public final class Soak {
         Path out = benchArgs.contains("--out") ? parsed.out() : parsed.repo().resolve("bench").resolve("target").resolve("soak");
         Files.createDirectories(out);
         Console console = Console.teeing(System.out, out.resolve("console.log"));
+        // Ctrl-C or a kill: the services go too (the cluster and the server have hooks of their own).
+        Runtime.getRuntime().addShutdownHook(new Thread(ServiceProcess::killAll, "soak-cleanup"));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         report.put("minutes", minutes);
@@ -135,7 +139,8 @@ public final class Soak {
         JSON.writeValue(file.toFile(), report);
         console.line("report: " + file);
         boolean clean = !report.containsKey("error") && Long.valueOf(0).equals(report.get("lost"))
-                && Long.valueOf(0).equals(report.get("duplicated"));
+                && Long.valueOf(0).equals(report.get("duplicated"))
+                && ((Number) report.getOrDefault("records_accepted", 0)).longValue() > 0;
         System.exit(clean ? 0 : 1);
     }
 
@@ -154,9 +159,14 @@ public final class Soak {
         } else {
             IngestBench ingest = new IngestBench(env, console, generators.get(0), null, List.copyOf(generators));
             ingest.warmUp(200, 10);
-            List<IngestBench.Step> steps = ingest.search(env.options.startRate(), env.options.maxRate(), 5);
+            // From a low rate: three nodes and four services share the machine.
+            List<IngestBench.Step> steps = ingest.search(SEARCH_START_RATE, env.options.maxRate(), 5);
             double max = IngestBench.maxSustained(steps);
             report.put("max_sustained_per_s", Math.round(max));
+            if (max <= 0) {
+                throw new IllegalStateException("no rate from " + SEARCH_START_RATE + " POST/s up was sustained: the machine is"
+                                                        + " too busy for a soak, or give the rate (SOAK_RATE)");
+            }
             rate = max / 2;
             report.put("rate_source", "half the maximum sustained rate, searched on this stack through one generator");
             Thread.sleep(5_000); // the search's last batches commit
