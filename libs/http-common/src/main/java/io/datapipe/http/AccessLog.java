@@ -62,17 +62,30 @@ public class AccessLog implements ContainerResponseFilter {
         if (route.equals("unmatched") && status == 404) {
             return; // not an API request (/health, /metrics): HttpServerMetrics does not count it either
         }
-        long nanos = System.nanoTime() - started;
+        record(request.getMethod(), route, status, started);
+    }
+
+    /**
+     * Logs a request served outside JAX-RS (by the web server's own routing), if it is worth reading. Call it
+     * with the caller and the request's span still current, so that the line carries them.
+     *
+     * @param method       the request's method
+     * @param route        the route template that served it
+     * @param status       the answer's status
+     * @param startedNanos {@link System#nanoTime()} when the request arrived
+     */
+    public void record(String method, String route, int status, long startedNanos) {
+        long nanos = System.nanoTime() - startedNanos;
         boolean sampled = sampleEvery > 0 && seen.incrementAndGet() % sampleEvery == 0;
         if (status < 400 && nanos < slowNanos && !sampled) {
             return;
         }
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("method", request.getMethod());
+        fields.put("method", method);
         fields.put("route", route);
         fields.put("status", status);
         fields.put("duration_ms", Math.round(nanos / 10_000.0) / 100.0);
         fields.put("reason", status >= 400 ? "failed" : nanos >= slowNanos ? "slow" : "sampled");
-        LOGGER.log(Level.INFO, request.getMethod() + " " + route + " " + status, new LogFields(fields));
+        LOGGER.log(Level.INFO, method + " " + route + " " + status, new LogFields(fields));
     }
 }

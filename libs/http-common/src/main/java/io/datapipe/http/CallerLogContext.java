@@ -32,4 +32,14 @@ public class CallerLogContext implements ContainerRequestFilter, ContainerRespon
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         LogContext.userId(null);
     }
+
+    /**
+     * For requests served outside JAX-RS: puts the caller into the log lines of the current thread, or, with
+     * {@code null} once the answer is written, takes it out.
+     *
+     * @param userId the authenticated caller, or {@code null}
+     */
+    public static void caller(String userId) {
+        LogContext.userId(userId);
+    }
 }

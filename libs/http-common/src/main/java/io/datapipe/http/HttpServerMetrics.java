@@ -71,15 +71,26 @@ public class HttpServerMetrics implements ContainerRequestFilter, ContainerRespo
             // Not an API request: the server passes it on to its other routes (/health, /metrics).
             return;
         }
+        record(request.getMethod(), route, response.getStatus(), started);
+    }
+
+    /**
+     * Times a request served outside JAX-RS (by the web server's own routing).
+     *
+     * @param requestMethod the request's method
+     * @param route         the route template that served it
+     * @param status        the answer's status
+     * @param startedNanos  {@link System#nanoTime()} when the request arrived
+     */
+    public void record(String requestMethod, String route, int status, long startedNanos) {
         // Arbitrary methods from clients must not create series: OpenTelemetry's _OTHER for the rest.
-        String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "_OTHER";
-        int status = response.getStatus();
+        String method = METHODS.contains(requestMethod) ? requestMethod : "_OTHER";
         timers.computeIfAbsent(method + ' ' + route + ' ' + status,
                                key -> registry.timer(METADATA,
                                                      new Tag("http_request_method", method),
                                                      new Tag("http_route", route),
                                                      new Tag("http_response_status_code", Integer.toString(status))))
-                .update(Duration.ofNanos(System.nanoTime() - started));
+                .update(Duration.ofNanos(System.nanoTime() - startedNanos));
     }
 
     /** The route template of the request (such as {@code /data/{id}}), or {@code unmatched}. */

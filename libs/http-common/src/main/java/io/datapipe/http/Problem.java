@@ -44,6 +44,17 @@ public record Problem(String type, String title, int status, String detail, Stri
     }
 
     /**
+     * The last resort's problem: a bug, reported with an error id that the log carries too, and no internals.
+     *
+     * @param errorId the id the log line carries
+     * @return the problem
+     */
+    public static Problem internalError(String errorId) {
+        return of(500, "internal-error", "Internal Server Error",
+                  "an unexpected error occurred; quote the error id when reporting it").with("errorId", errorId);
+    }
+
+    /**
      * This problem with the request path as its instance.
      *
      * @param path request path

@@ -33,6 +33,20 @@ public final class ProblemResponses {
     }
 
     /**
+     * Sends a problem as the answer of a request the web server's own routing serves.
+     *
+     * @param response the response
+     * @param problem  the problem
+     * @param headers  extra headers
+     */
+    public static void send(io.helidon.webserver.http.ServerResponse response, Problem problem, Map<String, String> headers) {
+        response.status(io.helidon.http.Status.create(problem.status()));
+        headers.forEach((name, value) -> response.header(name, value));
+        response.header(io.helidon.http.HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        response.send(json(problem));
+    }
+
+    /**
      * The JSON text of a problem.
      *
      * @param problem the problem

@@ -93,46 +93,65 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
     @Override
     public void filter(ContainerRequestContext request) {
         Principal caller = request.getSecurityContext() == null ? null : request.getSecurityContext().getUserPrincipal();
-        if (!enabled || caller == null) {
+        if (caller == null) {
             // Not an authenticated API request: security has refused it, or it is not an API path.
             return;
         }
-        Bucket user = users.get(caller.getName());
-        ConsumptionProbe probe = user.tryConsumeAndReturnRemaining(1);
+        try {
+            Quota quota = admit(caller.getName());
+            if (quota != null) {
+                request.setProperty(PROBE, quota);
+            }
+        } catch (ApiException refused) {
+            request.abortWith(ProblemResponses.of(refused.problem(), refused.headers()));
+        }
+    }
+
+    /**
+     * Takes a request's token from its caller's bucket and from the service's.
+     *
+     * @param user the authenticated caller
+     * @return the caller's quota as it is now, for {@link #charge} and {@link #headers}; {@code null} when the
+     *         limits are disabled
+     * @throws ApiException 429 with {@code Retry-After} and the {@code RateLimit-*} headers when over a limit
+     */
+    public Quota admit(String user) {
+        if (!enabled) {
+            return null;
+        }
+        Bucket bucket = users.get(user);
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
-            request.abortWith(response(refused("user", probe.getNanosToWaitForRefill(), probe)));
-            return;
+            throw refused("user", probe.getNanosToWaitForRefill(), probe);
         }
         ConsumptionProbe service = global.tryConsumeAndReturnRemaining(1);
         if (!service.isConsumed()) {
             // The caller did nothing wrong: give the token back.
-            user.addTokens(1);
-            request.abortWith(response(refused("global", service.getNanosToWaitForRefill(), probe)));
-            return;
+            bucket.addTokens(1);
+            throw refused("global", service.getNanosToWaitForRefill(), probe);
         }
-        request.setProperty(PROBE, probe);
+        return new Quota(bucket, probe);
     }
 
     /**
-     * Charges the caller's bucket for the items of a request beyond the one its arrival took, all or none.
+     * Charges the caller's bucket for the items of a request beyond the one {@link #admit} took, all or none.
      *
-     * @param request the request, whose caller the filter has counted
-     * @param items   how many items the request carries in all
+     * @param quota the request's quota from {@link #admit}; {@code null} (limits disabled) charges nothing
+     * @param items how many items the request carries in all
      * @throws ApiException 400 when more items than the caller's burst can ever hold, 429 when over the limit
      *                      now (nothing is charged then beyond the request's first token)
      */
-    public void charge(ContainerRequestContext request, long items) {
-        if (!(request.getProperty(PROBE) instanceof ConsumptionProbe) || items <= 1) {
-            return; // not counted (disabled, or not an authenticated API request), or nothing more to count
+    public void charge(Quota quota, long items) {
+        if (quota == null || items <= 1) {
+            return;
         }
         if (items > userCapacity) {
             throw ApiException.badRequest("OVER_RATE_LIMIT_CAPACITY", String.format(
                     Locale.ROOT, "a request may carry at most %d %s, the caller's rate-limit burst", userCapacity, unit));
         }
-        ConsumptionProbe probe = users.get(request.getSecurityContext().getUserPrincipal().getName())
-                .tryConsumeAndReturnRemaining(items - 1);
+        ConsumptionProbe probe = quota.bucket.tryConsumeAndReturnRemaining(items - 1);
         // Whatever happens, the answer's RateLimit-* headers describe the bucket as it is now.
-        request.setProperty(PROBE, probe);
+        quota.probe = probe;
         if (!probe.isConsumed()) {
             throw refused("user", probe.getNanosToWaitForRefill(), probe);
         }
@@ -140,8 +159,29 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (request.getProperty(PROBE) instanceof ConsumptionProbe probe) {
-            headers(probe).forEach((name, value) -> response.getHeaders().putSingle(name, value));
+        if (request.getProperty(PROBE) instanceof Quota quota) {
+            headers(quota).forEach((name, value) -> response.getHeaders().putSingle(name, value));
+        }
+    }
+
+    /**
+     * The {@code RateLimit-*} headers of an answer.
+     *
+     * @param quota the request's quota; {@code null} (limits disabled) has none
+     * @return the headers
+     */
+    public Map<String, String> headers(Quota quota) {
+        return quota == null ? Map.of() : headers(quota.probe);
+    }
+
+    /** A request's place in its caller's bucket: which bucket, and what it held after the request's last charge. */
+    public static final class Quota {
+        private final Bucket bucket;
+        private volatile ConsumptionProbe probe;
+
+        private Quota(Bucket bucket, ConsumptionProbe probe) {
+            this.bucket = bucket;
+            this.probe = probe;
         }
     }
 
@@ -154,10 +194,6 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         Map<String, String> headers = new java.util.HashMap<>(problem.headers());
         headers.putAll(headers(probe));
         return new ApiException(problem.problem(), headers);
-    }
-
-    private static jakarta.ws.rs.core.Response response(ApiException problem) {
-        return ProblemResponses.of(problem.problem(), problem.headers());
     }
 
     private Map<String, String> headers(ConsumptionProbe probe) {

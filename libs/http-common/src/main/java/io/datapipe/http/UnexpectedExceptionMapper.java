@@ -30,10 +30,7 @@ public class UnexpectedExceptionMapper implements ExceptionMapper<Throwable> {
         String errorId = UUID.randomUUID().toString();
         String path = RequestPaths.path(uriInfo);
         LOGGER.log(ERROR, "unexpected error " + errorId + " on " + path, exception);
-        Problem problem = Problem.of(500, "internal-error", "Internal Server Error",
-                                     "an unexpected error occurred; quote the error id when reporting it")
-                .at(path)
-                .with("errorId", errorId);
+        Problem problem = Problem.internalError(errorId).at(path);
         return ProblemResponses.of(problem, Map.of());
     }
 }

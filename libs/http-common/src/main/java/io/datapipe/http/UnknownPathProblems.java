@@ -1,8 +1,6 @@
 package io.datapipe.http;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.http.NotFoundException;
-import io.helidon.http.Status;
 import io.helidon.microprofile.server.ServerCdiExtension;
 
 import jakarta.annotation.Priority;
@@ -26,9 +24,7 @@ class UnknownPathProblems {
                 .error(NotFoundException.class, (request, response, e) -> {
                     Problem problem = Problem.of(404, "not-found", "Not Found", "no endpoint at this path")
                             .at(request.path().path());
-                    response.status(Status.NOT_FOUND_404)
-                            .header(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                            .send(ProblemResponses.json(problem));
+                    ProblemResponses.send(response, problem, java.util.Map.of());
                 });
     }
 }

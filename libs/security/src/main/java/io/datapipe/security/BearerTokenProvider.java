@@ -27,7 +27,6 @@ import static java.lang.System.Logger.Level.DEBUG;
 public final class BearerTokenProvider implements AuthenticationProvider {
 
     private static final System.Logger LOGGER = System.getLogger(BearerTokenProvider.class.getName());
-    private static final String REALM = "datapipe";
 
     private final TokenVerifier verifier;
 
@@ -51,7 +50,11 @@ public final class BearerTokenProvider implements AuthenticationProvider {
     static String bearerToken(Map<String, List<String>> requestHeaders) throws TokenRejectedException {
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.putAll(requestHeaders);
-        List<String> values = Optional.ofNullable(headers.get("Authorization")).orElse(List.of());
+        return bearerToken(Optional.ofNullable(headers.get("Authorization")).orElse(List.of()));
+    }
+
+    /** The token of the {@code Authorization} header's values, which must be exactly one {@code Bearer} credential. */
+    static String bearerToken(List<String> values) throws TokenRejectedException {
         if (values.isEmpty()) {
             throw new TokenRejectedException(Reason.MISSING, "a bearer token is required (Authorization: Bearer <token>)");
         }
@@ -76,12 +79,10 @@ public final class BearerTokenProvider implements AuthenticationProvider {
                     .status(SecurityResponse.SecurityStatus.FAILURE)
                     .statusCode(503)
                     .description(e.getMessage())
-                    .responseHeader("Retry-After", "5")
+                    .responseHeader("Retry-After", BearerAuthentication.KEYS_RETRY_AFTER_SECONDS)
                     .build();
         }
-        String challenge = e.reason() == Reason.MISSING
-                ? "Bearer realm=\"" + REALM + "\""
-                : "Bearer realm=\"" + REALM + "\", error=\"invalid_token\"";
+        String challenge = BearerAuthentication.challenge(e);
         return AuthenticationResponse.builder()
                 .status(SecurityResponse.SecurityStatus.FAILURE)
                 .statusCode(401)

@@ -21,7 +21,7 @@ public final class SecurityProblemMapper implements SecurityResponseMapper {
             case 401 -> Problem.of(401, "unauthorized", "Unauthorized",
                                    response.description().orElse("a valid bearer token is required"));
             case 403 -> Problem.of(403, "forbidden", "Forbidden",
-                                   "the token does not carry a role that allows this request");
+                                   BearerAuthentication.FORBIDDEN_DETAIL);
             case 503 -> Problem.of(503, "service-unavailable", "Service Unavailable",
                                    response.description().orElse("authentication is unavailable"));
             default -> Problem.of(status, "http-" + status, "Request refused", "the request was refused");

@@ -64,7 +64,11 @@ public final class TestConfig {
         Map<String, String> values = new HashMap<>();
         values.put("datapipe.rabbitmq.host", broker.host());
         values.put("datapipe.rabbitmq.port", Integer.toString(broker.port()));
-        values.put("datapipe.rabbitmq.addresses", broker.addresses());
+        if (broker.addresses().contains(",")) {
+            // A cluster. One node is left to the default, ${host}:${port}, so that a test overriding the
+            // port (no broker at all) overrides where the connection goes.
+            values.put("datapipe.rabbitmq.addresses", broker.addresses());
+        }
         values.put("datapipe.rabbitmq.username", broker.username());
         values.put("datapipe.rabbitmq.password", broker.password());
         values.put("datapipe.rabbitmq.virtual-host", broker.virtualHost());

@@ -6,13 +6,12 @@ import io.datapipe.http.JaxRsProperties;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Application;
-import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
-import org.eclipse.microprofile.openapi.annotations.info.Info;
 
-/** The generator's HTTP API; resources and providers are discovered through CDI. */
+/**
+ * The generator's JAX-RS application: its error mappers and filters for whatever reaches JAX-RS. The data
+ * endpoints themselves are served by the web server's routing ({@link DataRoutes}).
+ */
 @ApplicationScoped
-@OpenAPIDefinition(info = @Info(title = "datapipe generator", version = "0.1.0",
-                                description = "Accepts records and publishes them to the pipeline."))
 public class GeneratorApplication extends Application {
 
     @Override

@@ -1,0 +1,64 @@
+package io.datapipe.security;
+
+import java.util.List;
+import java.util.Map;
+
+import io.datapipe.http.ApiException;
+import io.datapipe.http.Problem;
+
+/**
+ * Authenticates a request by its {@code Authorization: Bearer} token and checks a role, for endpoints served
+ * by the web server's own routing rather than through Helidon security's JAX-RS filters. The checks are the
+ * {@link TokenVerifier}'s and the refusals those of {@link BearerTokenProvider} and
+ * {@link SecurityProblemMapper}: 401 with a {@code WWW-Authenticate: Bearer} challenge, 403 without the role,
+ * 503 with {@code Retry-After} when the verification keys cannot be loaded.
+ */
+public final class BearerAuthentication {
+
+    static final String REALM = "datapipe";
+    static final String FORBIDDEN_DETAIL = "the token does not carry a role that allows this request";
+    static final String KEYS_RETRY_AFTER_SECONDS = "5";
+
+    private final TokenVerifier verifier;
+
+    public BearerAuthentication(TokenVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    /**
+     * Who sends a request, if they may do what it asks.
+     *
+     * @param authorization the values of the request's {@code Authorization} header
+     * @param role          the role the request needs
+     * @return the verified token
+     * @throws ApiException 401, 403 or 503 as the contract says
+     */
+    public VerifiedToken authenticate(List<String> authorization, String role) {
+        VerifiedToken token;
+        try {
+            token = verifier.verify(BearerTokenProvider.bearerToken(authorization));
+        } catch (TokenRejectedException e) {
+            throw refusal(e);
+        }
+        if (!token.roles().contains(role)) {
+            throw new ApiException(Problem.of(403, "forbidden", "Forbidden", FORBIDDEN_DETAIL));
+        }
+        return token;
+    }
+
+    private static ApiException refusal(TokenRejectedException e) {
+        if (e.reason() == TokenRejectedException.Reason.KEYS_UNAVAILABLE) {
+            return new ApiException(Problem.of(503, "service-unavailable", "Service Unavailable", e.getMessage()),
+                                    Map.of("Retry-After", KEYS_RETRY_AFTER_SECONDS));
+        }
+        return new ApiException(Problem.of(401, "unauthorized", "Unauthorized", e.getMessage()),
+                                Map.of("WWW-Authenticate", challenge(e)));
+    }
+
+    /** The RFC 6750 challenge of a refused token. */
+    static String challenge(TokenRejectedException e) {
+        return e.reason() == TokenRejectedException.Reason.MISSING
+                ? "Bearer realm=\"" + REALM + "\""
+                : "Bearer realm=\"" + REALM + "\", error=\"invalid_token\"";
+    }
+}
