@@ -42,8 +42,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 public final class Soak {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    /** The Serial collector's generations in {@code GC.heap_info}: {@code def new generation total 9792K, used 3366K}. */
-    private static final Pattern GENERATION_USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+    /**
+     * The Serial collector's generations in {@code GC.heap_info}: {@code DefNew total 116224K, used 0K} and
+     * {@code Tenured total 258048K, used 3054K} (JDK 25; {@code def new generation} and {@code tenured
+     * generation} before).
+     */
+    private static final Pattern GENERATION_USED = Pattern.compile("(?m)^\\s*\\S.*?\\s+total \\d+K, used (\\d+)K");
     private static final String USAGE = """
             usage: java -cp bench/target/datapipe-bench.jar io.datapipe.bench.Soak [options]
               --minutes N              how long the load runs (default 30)
@@ -54,6 +58,8 @@ public final class Soak {
             Needs this machine's rabbitmq-server and PostgreSQL installation (its own nodes and server, in a
             temporary directory, on free ports). Not for a machine others share.
             """;
+
+    private static final double SEARCH_START_RATE = 50;
 
     private final BenchEnv env;
     private final Console console;
@@ -107,6 +113,8 @@ public final class Soak {
         Path out = benchArgs.contains("--out") ? parsed.out() : parsed.repo().resolve("bench").resolve("target").resolve("soak");
         Files.createDirectories(out);
         Console console = Console.teeing(System.out, out.resolve("console.log"));
+        // Ctrl-C or a kill: the services go too (the cluster and the server have hooks of their own).
+        Runtime.getRuntime().addShutdownHook(new Thread(ServiceProcess::killAll, "soak-cleanup"));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         report.put("minutes", minutes);
@@ -131,7 +139,8 @@ public final class Soak {
         JSON.writeValue(file.toFile(), report);
         console.line("report: " + file);
         boolean clean = !report.containsKey("error") && Long.valueOf(0).equals(report.get("lost"))
-                && Long.valueOf(0).equals(report.get("duplicated"));
+                && Long.valueOf(0).equals(report.get("duplicated"))
+                && ((Number) report.getOrDefault("records_accepted", 0)).longValue() > 0;
         System.exit(clean ? 0 : 1);
     }
 
@@ -150,9 +159,14 @@ public final class Soak {
         } else {
             IngestBench ingest = new IngestBench(env, console, generators.get(0), null, List.copyOf(generators));
             ingest.warmUp(200, 10);
-            List<IngestBench.Step> steps = ingest.search(env.options.startRate(), env.options.maxRate(), 5);
+            // From a low rate: three nodes and four services share the machine.
+            List<IngestBench.Step> steps = ingest.search(SEARCH_START_RATE, env.options.maxRate(), 5);
             double max = IngestBench.maxSustained(steps);
             report.put("max_sustained_per_s", Math.round(max));
+            if (max <= 0) {
+                throw new IllegalStateException("no rate from " + SEARCH_START_RATE + " POST/s up was sustained: the machine is"
+                                                        + " too busy for a soak, or give the rate (SOAK_RATE)");
+            }
             rate = max / 2;
             report.put("rate_source", "half the maximum sustained rate, searched on this stack through one generator");
             Thread.sleep(5_000); // the search's last batches commit
@@ -374,7 +388,7 @@ public final class Soak {
         Map<Object, List<Map<String, Object>>> byProcess = samples.stream()
                 .collect(Collectors.groupingBy(s -> s.getOrDefault("pid", "broker"), LinkedHashMap::new, Collectors.toList()));
         byProcess.forEach((pid, series) -> {
-            if (series.size() < 4) {
+            if (series.size() < 3) {
                 return;
             }
             Map<String, Object> lines = new LinkedHashMap<>();

@@ -50,6 +50,9 @@ final class SoakLoad {
     private Thread scheduler;
 
     SoakLoad(BenchEnv env, List<ServiceProcess> generators, double rate) {
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("the soak's rate must be positive, not " + rate);
+        }
         this.env = env;
         this.rate = rate;
         this.generators.addAll(generators);
@@ -76,6 +79,9 @@ final class SoakLoad {
             long wait = intended - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
+            }
+            if (stopping || Thread.currentThread().isInterrupted()) {
+                return;
             }
             long record = n;
             scheduled.incrementAndGet();
@@ -157,6 +163,7 @@ final class SoakLoad {
      */
     void stop(Duration timeout) throws InterruptedException {
         stopping = true;
+        scheduler.interrupt(); // it may be parked until the next record is due
         scheduler.join();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (outstanding.get() > 0 && System.nanoTime() < deadline) {

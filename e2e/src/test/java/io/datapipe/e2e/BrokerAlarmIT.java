@@ -4,7 +4,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 
 import io.datapipe.testsupport.RabbitMqCluster;
@@ -54,10 +53,7 @@ class BrokerAlarmIT {
     void aMemoryAlarmIsAnswered503WithRetryAfterAndReadinessSaysWhyUntilItClears() throws Exception {
         RabbitMqCluster.Node node = broker.nodes().get(0);
         try (Pipeline pipeline = new Pipeline(broker.broker(), TestPostgres.get(), "alarm")) {
-            ServiceProcess persister = pipeline.startPersister(Map.of());
-            ServiceProcess generator = pipeline.startGenerator(Map.of());
-            persister.awaitReady();
-            generator.awaitReady();
+            ServiceProcess generator = pipeline.persisterAndGenerator().generator();
             String token = TestTokens.get().token("alice", "data.write");
             UUID before = accepted(post(generator, token, "before"));
 

@@ -2,7 +2,6 @@ package io.datapipe.e2e;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -72,10 +71,7 @@ class BrokerClusterIT {
 
     @Test
     void killingTheQueueLeaderMidStreamLosesNothingAccepted() throws Exception {
-        ServiceProcess persister = pipeline.startPersister(Map.of());
-        ServiceProcess generator = pipeline.startGenerator(Map.of());
-        persister.awaitReady();
-        generator.awaitReady();
+        ServiceProcess generator = pipeline.persisterAndGenerator().generator();
         assertThat(cluster.queueMembers(topology.queue())).as("the quorum queue's replicas")
                 .isEqualTo(cluster.nodes().stream().map(RabbitMqCluster.Node::name).sorted().toList());
 
@@ -101,10 +97,9 @@ class BrokerClusterIT {
 
     @Test
     void restartingTheWholeClusterMidStreamLosesNothingAccepted() throws Exception {
-        ServiceProcess persister = pipeline.startPersister(Map.of());
-        ServiceProcess generator = pipeline.startGenerator(Map.of());
-        persister.awaitReady();
-        generator.awaitReady();
+        Pipeline.PersisterAndGenerator services = pipeline.persisterAndGenerator();
+        ServiceProcess persister = services.persister();
+        ServiceProcess generator = services.generator();
 
         try (RecordPosts posts = RecordPosts.start(List.of(generator), TestTokens.get().token("alice", "data.write"),
                                                    RECORDS, 8, 150, DEADLINE)) {

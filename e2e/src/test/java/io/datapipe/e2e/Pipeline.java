@@ -97,6 +97,19 @@ final class Pipeline implements AutoCloseable {
         return started(ServiceProcess.start("generator", config));
     }
 
+    /** A persister and a generator, started side by side and ready. */
+    record PersisterAndGenerator(ServiceProcess persister, ServiceProcess generator) {
+    }
+
+    /** Starts a persister and a generator at once and waits until both are ready. */
+    PersisterAndGenerator persisterAndGenerator() throws IOException {
+        ServiceProcess persister = startPersister(Map.of());
+        ServiceProcess generator = startGenerator(Map.of());
+        persister.awaitReady();
+        generator.awaitReady();
+        return new PersisterAndGenerator(persister, generator);
+    }
+
     private ServiceProcess started(ServiceProcess service) {
         services.add(service);
         return service;
