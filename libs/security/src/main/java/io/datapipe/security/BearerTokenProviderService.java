@@ -29,6 +29,6 @@ public final class BearerTokenProviderService implements SecurityProviderService
 
     @Override
     public SecurityProvider providerInstance(Config config) {
-        return new BearerTokenProvider(new TokenVerifier(JwtSettings.from(ConfigProvider.getConfig())));
+        return new BearerTokenProvider(TokenVerifier.of(JwtSettings.from(ConfigProvider.getConfig())));
     }
 }

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 
 import io.datapipe.contract.UserIds;
@@ -41,6 +43,21 @@ public final class TokenVerifier {
     private final JwtSettings settings;
     private final VerificationKeys keys;
     private final Cache<String, VerifiedToken> verified;
+
+    /** One verifier per distinct settings in a process, so that its key set and cache exist once. */
+    private static final ConcurrentMap<JwtSettings, TokenVerifier> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * The verifier for these settings, shared by every caller in this process: Helidon security's provider
+     * (created by its service loader, outside CDI) and routes that check tokens themselves use the same key
+     * set, fetched once, and the same cache of tokens verified before.
+     *
+     * @param settings the token settings
+     * @return the process's verifier for them
+     */
+    public static TokenVerifier of(JwtSettings settings) {
+        return SHARED.computeIfAbsent(settings, TokenVerifier::new);
+    }
 
     public TokenVerifier(JwtSettings settings) {
         this.settings = settings;

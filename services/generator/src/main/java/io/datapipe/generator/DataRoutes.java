@@ -90,7 +90,7 @@ public class DataRoutes implements HttpService {
                AccessLog accessLog, OpenTelemetry telemetry, Config config) {
         this.records = records;
         this.batches = batches;
-        this.authentication = new BearerAuthentication(new TokenVerifier(JwtSettings.from(config)));
+        this.authentication = new BearerAuthentication(TokenVerifier.of(JwtSettings.from(config)));
         this.limits = limits;
         this.metrics = metrics;
         this.accessLog = accessLog;
