@@ -22,10 +22,12 @@ IMAGE_TAG ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo dev)
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
 
-build: $(BUILT) ## package the services and tools (only what changed since the last build)
+build: $(BUILT) ## package the services and tools and make the services' AOT caches (only what changed since the last build)
 
-$(BUILT): $(SOURCES)
+$(BUILT): $(SOURCES) services/launch.sh services/aot-cache.sh
 	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp,libs/monitoring-local -am install >&2
+	@# Each service's AOT cache, from a training run as the image build makes it (services/aot-cache.sh).
+	for svc in $(SERVICES); do services/aot-cache.sh -jar services/$$svc/target/datapipe-$$svc.jar || exit 1; done
 	@mkdir -p .local && touch $@
 
 up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent; OBSERVE=1 adds Prometheus :9090 and Alertmanager :9093)

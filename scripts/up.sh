@@ -129,17 +129,10 @@ start_service() {
         export OTEL_LOGS_EXPORTER=${OTEL_LOGS_EXPORTER:-none}
     fi
     say "starting $service on :$(port_of "$service") (log: $LOCAL/logs/$service.log)"
-    # The pods' JVM flags (services/launch.sh) for the pod's memory limit; a class-data sharing archive
-    # per service, made by the first run: later starts are faster. Not with the agent: an archive serves
-    # only the command line it was dumped with (the agent adds the java.instrument module, so one dumped
-    # without it is refused), and the JVM dumps none while an agent runs unless a diagnostic flag allows it.
-    local cds=()
-    if [ ${#agent[@]} -eq 0 ]; then
-        mkdir -p "$LOCAL/cds"
-        cds=(-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$LOCAL/cds/$service.jsa")
-    fi
+    # The pods' JVM flags (services/launch.sh) for the pod's memory limit, and its AOT cache (make build
+    # makes it; launch.sh picks it up).
     DATAPIPE_WEB_CURSOR_SECRET=$(cat "$LOCAL/cursor-secret") \
-        nohup services/launch.sh -XX:MaxRAM="$(pod_memory_limit_mib "$service")m" "${agent[@]}" "${cds[@]}" \
+        nohup services/launch.sh -XX:MaxRAM="$(pod_memory_limit_mib "$service")m" "${agent[@]}" \
         -jar "services/$service/target/datapipe-$service.jar" \
         >"$LOCAL/logs/$service.log" 2>&1 &
     echo $! > "$LOCAL/run/$service.pid"

@@ -14,8 +14,35 @@
 # JVM picks with one CPU, stated so that a larger CPU limit does not change it unmeasured. Two malloc
 # arenas and a periodic trim hand freed native memory back. On OutOfMemoryError the JVM exits and
 # Kubernetes restarts the pod rather than leaving it half-alive.
+#
+# The ahead-of-time cache (JDK 24+: classes already loaded and linked, method profiles) beside the jar,
+# <jar without .jar>.aot, or <jar without .jar>.agent.aot when a -javaagent is on the command line or in
+# JAVA_TOOL_OPTIONS (the images attach the OpenTelemetry agent there): it is used when it is there and
+# newer than the jar (a jar rebuilt since is not what the cache was made from). services/aot-cache.sh makes
+# it from a training run through this file (AOT_TRAINING=1), so that it is dumped with exactly these flags;
+# the JVM skips a cache that does not fit (another JDK or module options) with a warning and starts without.
 set -eu
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+jar= agent= previous= aot=
+for arg in "$@"; do
+    case $arg in
+        -javaagent:*) agent=.agent ;;
+        -XX:AOTCache=*|-XX:AOTCacheOutput=*|-XX:AOTMode=*|-XX:SharedArchiveFile=*|-Xshare:*) aot=given ;;
+    esac
+    [ "$previous" = -jar ] && jar=$arg
+    previous=$arg
+done
+case " ${JAVA_TOOL_OPTIONS:-} " in *" -javaagent:"*) agent=.agent ;; esac
+cache=
+if [ -n "$jar" ] && [ -z "$aot" ]; then
+    cache="${jar%.jar}$agent.aot"
+    if [ "${AOT_TRAINING:-0}" = 1 ]; then
+        echo "launch.sh: training run, writing the AOT cache $cache" >&2
+        set -- -XX:AOTCacheOutput="$cache" "$@"
+    elif [ -f "$cache" ] && [ "$cache" -nt "$jar" ]; then
+        set -- -XX:AOTCache="$cache" "$@"
+    fi
+fi
 exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" \
     -XX:MaxRAMPercentage=40.0 -XX:InitialRAMPercentage=10.0 \
     -XX:+UseSerialGC \

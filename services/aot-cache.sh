@@ -1,0 +1,52 @@
+#!/bin/bash
+# Makes the ahead-of-time cache of one packaged service (JDK 25: JEP 483/514/515) from a training run,
+# for services/launch.sh to use:
+#
+#   services/aot-cache.sh [java options] -jar <service jar>
+#
+# The training run is an ordinary start through launch.sh (AOT_TRAINING=1), with the options the service
+# will run with: the agent included when it is on the command line or in JAVA_TOOL_OPTIONS, as in the
+# images. It needs no broker, database or identity provider: their addresses point at a closed port, and
+# each service starts without them (it retries in the background and stays not ready). Once the server is
+# up and has answered its probes, the service is stopped (SIGTERM) and the JVM writes the cache as it
+# exits. The image build (services/Dockerfile) and make build run this.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Nothing listens on port 9 (discard): a connection there is refused at once.
+AOT_TRAINING=1 "$here/launch.sh" -Xlog:aot=error,cds=error -Dserver.port=0 \
+    -Ddatapipe.rabbitmq.host=127.0.0.1 -Ddatapipe.rabbitmq.port=9 \
+    -Ddatapipe.db.url=jdbc:postgresql://127.0.0.1:9/training -Ddatapipe.db.migrate=false \
+    -Ddatapipe.jwt.jwks.uri=http://127.0.0.1:9/jwks \
+    "$@" >"$log" 2>&1 &
+pid=$!
+cache= port=
+for _ in $(seq 1 1800); do
+    cache=$(sed -n 's/^launch.sh: training run, writing the AOT cache //p' "$log")
+    port=$(sed -n 's/.*Server started on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$port" ] || [ -z "$cache" ]; then
+    echo "aot-cache.sh: the training run did not start; its output:" >&2
+    grep -v "^\[" "$log" | tail -n 40 >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+fi
+# The requests every start sees: the probes and the scrape.
+for path in /health/started /health/live /health/ready /metrics; do
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$path" >&3
+    timeout 10 cat <&3 >/dev/null || true
+    exec 3<&-
+done
+kill -TERM "$pid"
+wait "$pid" || true
+if [ ! -s "$cache" ]; then
+    echo "aot-cache.sh: the training run wrote no $cache; its output:" >&2
+    grep -v "^\[" "$log" | tail -n 40 >&2
+    exit 1
+fi
+echo "aot-cache.sh: $cache, $(du -m "$cache" | cut -f1) MiB" >&2
