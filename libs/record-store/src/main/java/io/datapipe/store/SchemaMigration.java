@@ -8,6 +8,8 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -21,6 +23,11 @@ import static java.lang.System.Logger.Level.INFO;
  * set-up (metrics, which the pool reports to) and before the server and messaging start, so nothing is
  * consumed into a table that does not exist yet. Flyway takes a database lock,
  * so several replicas starting together migrate once.
+ *
+ * <p>In Kubernetes the migrations run once per release instead, before the new pods start, from the
+ * persister's image ({@link #main}: a Job that Argo CD runs as a PreSync hook), and the pods start with
+ * {@code datapipe.db.migrate=false}: {@link SchemaHealthCheck} then keeps them not ready until the schema
+ * has every migration they carry.
  */
 @ApplicationScoped
 public class SchemaMigration {
@@ -41,13 +48,42 @@ public class SchemaMigration {
         if (!migrate) {
             return;
         }
-        Flyway flyway = Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load();
+        migrate(flyway(dataSource));
+    }
+
+    /**
+     * Flyway over this database with the migrations this build carries.
+     *
+     * @param dataSource the database
+     * @return Flyway, configured
+     */
+    static Flyway flyway(DataSource dataSource) {
+        return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+    }
+
+    private static void migrate(Flyway flyway) {
         MigrateResult result = flyway.migrate();
         String version = flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();
         LOGGER.log(INFO, () -> "database schema at version " + version + " (" + result.migrationsExecuted
                 + " migration(s) applied now)");
+    }
+
+    /**
+     * Runs the migrations and exits: the release-time Job ({@code k8s/base/persister/migration-job.yaml}),
+     * {@code launch.sh -cp /app/service.jar io.datapipe.store.SchemaMigration}. The database is the
+     * services' own configuration ({@code datapipe.db.url}, {@code datapipe.db.user},
+     * {@code datapipe.db.password}: {@code DATAPIPE_DB_*} in the environment); no CDI container starts.
+     *
+     * @param args none
+     */
+    public static void main(String[] args) {
+        Config config = ConfigProvider.getConfig();
+        org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();
+        dataSource.setUrl(config.getValue("datapipe.db.url", String.class));
+        dataSource.setUser(config.getValue("datapipe.db.user", String.class));
+        dataSource.setPassword(config.getOptionalValue("datapipe.db.password", String.class).orElse(""));
+        dataSource.setConnectTimeout(Math.toIntExact(
+                config.getOptionalValue("datapipe.db.connect-timeout-ms", Long.class).orElse(3000L) / 1000));
+        migrate(flyway(dataSource));
     }
 }
