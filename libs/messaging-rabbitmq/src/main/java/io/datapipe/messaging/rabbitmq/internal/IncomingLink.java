@@ -101,9 +101,6 @@ final class IncomingLink extends BrokerLink {
 
     @Override
     protected void setUp(Channel channel) throws IOException {
-        if (topology.declare() && failures.usesRetryQueues()) {
-            Topology.declareRetryRoute(channel, queue, topology.queueType(), failures.retryExchange(), failures.delays());
-        }
         channel.basicQos(prefetch);
         String tag = connectionSettings.connectionName() + "-" + UUID.randomUUID();
         consumerTag = channel.basicConsume(queue, false, tag, this::delivered, this::cancelled);
