@@ -169,7 +169,6 @@ final class IncomingLink extends BrokerLink {
     }
 
     private CompletionStage<Void> settle(IncomingRabbitMqMessage message, FailurePolicy.Settlement settlement, String what) {
-        settled();
         metrics.settled(what);
         long tag = message.deliveryTag();
         ChannelAction action = channel -> {
@@ -191,6 +190,10 @@ final class IncomingLink extends BrokerLink {
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        } finally {
+            // Only now: a drain waiting for nothing to be unsettled then closes the channel, and a settlement
+            // counted before it reached the channel would be skipped there and the message delivered again.
+            settled();
         }
     }
 
@@ -220,7 +223,6 @@ final class IncomingLink extends BrokerLink {
 
     /** A delivery that never reached the application goes back to the queue now. */
     private void returnUnhandled(IncomingRabbitMqMessage message) {
-        settled();
         try {
             runIfCurrent(message.generation(), channel -> {
                 outstanding.remove(message.deliveryTag());
@@ -229,6 +231,8 @@ final class IncomingLink extends BrokerLink {
             });
         } catch (IOException | RuntimeException e) {
             LOGGER.log(DEBUG, () -> "returning an unhandled delivery of " + channelName + ": " + e);
+        } finally {
+            settled();
         }
     }
 
