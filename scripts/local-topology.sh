@@ -45,7 +45,7 @@ password() {
 
 status=$(management_status)
 if [ "$status" = 200 ]; then
-    vhost=$(sed -n 's/^  name: *//p' "$DEFINITION/vhost.yaml")
+    vhost=$(sed -n '/^spec:/,$ s/^  name: *//p' "$DEFINITION/vhost.yaml")
     generator=$(password generator)
     persister=$(password persister)
     DATAPIPE_SECRET_DATAPIPE_RABBITMQ_GENERATOR="datapipe-generator:$generator" \
