@@ -182,6 +182,30 @@ public record TopologyDefinition(List<ObjectNode> objects) {
     }
 
     /**
+     * The delays of a queue's retry route: the TTLs of the queues that dead-letter back to it through the
+     * default exchange, shortest first. What the consumer's {@code retry-delays-ms} must name.
+     *
+     * @param queue the work queue's name
+     * @return the delays in milliseconds
+     * @throws IllegalArgumentException when the queue has no retry queues in this definition
+     */
+    public List<Long> retryDelays(String queue) {
+        return retryQueues(queue).stream().map(q -> q.at("/spec/arguments/x-message-ttl").asLong()).sorted().toList();
+    }
+
+    private List<ObjectNode> retryQueues(String queue) {
+        List<ObjectNode> retryQueues = ofKind("Queue").stream()
+                .filter(q -> q.at("/spec/arguments/x-message-ttl").isNumber()
+                        && q.at("/spec/arguments/x-dead-letter-exchange").asText("-").isEmpty()
+                        && queue.equals(q.at("/spec/arguments/x-dead-letter-routing-key").asText()))
+                .toList();
+        if (retryQueues.isEmpty()) {
+            throw new IllegalArgumentException("the topology has no retry queues of " + queue);
+        }
+        return retryQueues;
+    }
+
+    /**
      * A private copy of datapipe's topology, for a test or a benchmark run sharing a broker with others: every
      * exchange and queue name's {@code datapipe} prefix replaced ({@code datapipe.records} becomes
      * {@code <prefix>.records}, ...), the work queue's retry route with these delays.
@@ -208,14 +232,7 @@ public record TopologyDefinition(List<ObjectNode> objects) {
      * @throws IllegalArgumentException when the queue has no retry queues in this definition
      */
     public TopologyDefinition withRetryDelays(String queue, List<Long> delaysMs) {
-        List<ObjectNode> retryQueues = ofKind("Queue").stream()
-                .filter(q -> q.at("/spec/arguments/x-message-ttl").isNumber()
-                        && q.at("/spec/arguments/x-dead-letter-exchange").asText("-").isEmpty()
-                        && queue.equals(q.at("/spec/arguments/x-dead-letter-routing-key").asText()))
-                .toList();
-        if (retryQueues.isEmpty()) {
-            throw new IllegalArgumentException("the topology has no retry queues of " + queue);
-        }
+        List<ObjectNode> retryQueues = retryQueues(queue);
         List<String> retryNames = retryQueues.stream().map(q -> q.at("/spec/name").asText()).toList();
         ObjectNode binding = ofKind("Binding").stream()
                 .filter(b -> retryNames.contains(b.at("/spec/destination").asText())).findFirst()

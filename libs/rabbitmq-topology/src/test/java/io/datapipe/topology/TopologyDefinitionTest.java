@@ -55,6 +55,16 @@ class TopologyDefinitionTest {
     }
 
     @Test
+    void theServicesDefaultsAreTheDefinitionsNamesAndRetryDelays() {
+        TopologyDefinition copy = TopologyDefinition.read(BASE).privateCopy("test.abc", java.util.List.of(400L, 200L));
+        assertThat(copy.retryDelays("test.abc.persister")).containsExactly(200L, 400L);
+        assertThat(ServiceDefaults.derived(copy, "k8s/base/rabbitmq")).contains(
+                "datapipe.exchange=test.abc.records\n", "datapipe.routing-key=record.created\n", "datapipe.queue=test.abc.persister\n",
+                "datapipe.dead-letter-exchange=test.abc.records.dlx\n", "datapipe.dead-letter-queue=test.abc.persister.dlq\n",
+                "datapipe.retry-delays-ms=200,400\n");
+    }
+
+    @Test
     void refusesWhatIsNotATopologyObject() {
         assertThatThrownBy(() -> TopologyDefinition.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "test.yaml"))
                 .isInstanceOf(IllegalArgumentException.class)

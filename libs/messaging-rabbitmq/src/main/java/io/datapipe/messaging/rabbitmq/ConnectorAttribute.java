@@ -53,7 +53,8 @@ public enum ConnectorAttribute {
                      "on shutdown, how long to wait for the application to settle what it holds"),
     FAILURE_STRATEGY(Scope.INCOMING, "failure-strategy", String.class, "requeue",
                      "what a nack does: `requeue`, or `retry-queues` (retried after each of `retry-delays-ms`, then dead-lettered with the reason)"),
-    RETRY_DELAYS_MS(Scope.INCOMING, "retry-delays-ms", String.class, "1000,5000,30000", "with `retry-queues`: the delays, comma-separated"),
+    RETRY_DELAYS_MS(Scope.INCOMING, "retry-delays-ms", String.class, null,
+                    "with `retry-queues` (required then): the delays, comma-separated; the TTLs of the topology's retry queues"),
     RETRY_EXCHANGE(Scope.INCOMING, "retry-exchange", String.class, null, "with `retry-queues`: the retry route's exchange; `<queue>.retry` when absent"),
     QUEUE_STATS_INTERVAL_MS(Scope.BOTH_DIRECTIONS, "queue-stats-interval-ms", Long.class, "15000",
                             "how often the queues' depths are read for the metrics (0: never): an incoming channel's queue, "

@@ -97,7 +97,7 @@ final class FailurePolicy {
         if (!strategy.equals("requeue") && !strategy.equals("retry-queues")) {
             throw new IllegalArgumentException("failure-strategy must be requeue or retry-queues, not " + strategy);
         }
-        List<Long> delays = Arrays.stream(ConnectorAttribute.RETRY_DELAYS_MS.<String>require(config)
+        List<Long> delays = Arrays.stream((strategy.equals("retry-queues") ? ConnectorAttribute.RETRY_DELAYS_MS.<String>require(config) : "")
                                                   .split(","))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
