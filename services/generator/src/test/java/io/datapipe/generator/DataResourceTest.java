@@ -325,6 +325,8 @@ class DataResourceTest {
         assertThat(allowed.headers().firstValue("Access-Control-Allow-Methods")).contains("POST");
         assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
                 .contains("authorization").contains("content-type").contains("idempotency-key");
+        assertThat(allowed.headers().firstValue("Access-Control-Max-Age"))
+                .as("the configured max age").contains(ConfigProvider.getConfig().getValue("cors.paths.0.max-age", String.class));
 
         HttpResponse<String> refused = preflight("http://127.0.0.1:9999");
         assertThat(refused.statusCode()).isEqualTo(403);
