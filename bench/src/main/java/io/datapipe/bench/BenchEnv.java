@@ -40,8 +40,6 @@ import com.rabbitmq.client.ConnectionFactory;
  */
 final class BenchEnv implements AutoCloseable {
 
-    /** The routing key of records, as in production. */
-    static final String ROUTING_KEY = "record.created";
     /** The payload every POST sends: the README's example plus a little more, about 100 bytes. */
     static final String PAYLOAD_TEMPLATE = "{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\",\"seq\":%d,"
             + "\"note\":\"benchmark record with a realistic body\"}";
@@ -219,6 +217,11 @@ final class BenchEnv implements AutoCloseable {
         }
     }
 
+    /** The routing key of records: the binding's of k8s/base/rabbitmq. */
+    String routingKey() {
+        return topology.find("Binding", "datapipe-records-to-persister").orElseThrow().at("/spec/routingKey").asText();
+    }
+
     String retryDelaysMs() {
         return "1000,5000";
     }
@@ -232,7 +235,7 @@ final class BenchEnv implements AutoCloseable {
         config.put("datapipe.rabbitmq.username", options.amqpUser());
         config.put("datapipe.rabbitmq.password", options.amqpPassword());
         config.put("datapipe.exchange", exchange);
-        config.put("datapipe.routing-key", ROUTING_KEY);
+        config.put("datapipe.routing-key", routingKey());
         config.put("datapipe.queue", queue);
         config.put("datapipe.dead-letter-exchange", deadLetterExchange);
         config.put("datapipe.dead-letter-queue", deadLetterQueue);
