@@ -219,7 +219,7 @@ final class BenchEnv implements AutoCloseable {
 
     /** The routing key of records: the binding's of k8s/base/rabbitmq. */
     String routingKey() {
-        return topology.find("Binding", "datapipe-records-to-persister").orElseThrow().at("/spec/routingKey").asText();
+        return topology.routingKey("datapipe-records-to-persister");
     }
 
     String retryDelaysMs() {

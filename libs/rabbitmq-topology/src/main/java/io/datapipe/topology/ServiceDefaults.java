@@ -49,8 +49,7 @@ public final class ServiceDefaults {
         return "\n# Derived from " + source + " at build time by libs/rabbitmq-topology's"
                 + " ServiceDefaults:\n# the names, and the retry route's delays (the TTLs of <queue>.retry.<delay>ms).\n"
                 + "datapipe.exchange=" + definition.name("Exchange", "datapipe-records") + "\n"
-                + "datapipe.routing-key=" + definition.find("Binding", "datapipe-records-to-persister").orElseThrow()
-                        .at("/spec/routingKey").asText() + "\n"
+                + "datapipe.routing-key=" + definition.routingKey("datapipe-records-to-persister") + "\n"
                 + "datapipe.queue=" + queue + "\n"
                 + "datapipe.dead-letter-exchange=" + definition.name("Exchange", "datapipe-records-dlx") + "\n"
                 + "datapipe.dead-letter-queue=" + definition.name("Queue", "datapipe-persister-dlq") + "\n"

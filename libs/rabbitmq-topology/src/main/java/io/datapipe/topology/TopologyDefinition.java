@@ -141,6 +141,18 @@ public record TopologyDefinition(List<ObjectNode> objects) {
     }
 
     /**
+     * A binding's routing key ({@code spec.routingKey}).
+     *
+     * @param name the Binding's metadata.name, e.g. {@code datapipe-records-to-persister}
+     * @return its routing key, e.g. {@code record.created}
+     * @throws IllegalArgumentException when the definition has no such binding
+     */
+    public String routingKey(String name) {
+        return find("Binding", name).orElseThrow(() -> new IllegalArgumentException("the topology has no Binding " + name))
+                .at("/spec/routingKey").asText();
+    }
+
+    /**
      * The same topology under other exchange and queue names (a test's or a benchmark run's private copy):
      * each exchange and queue name, and every reference to one (bindings' source and destination, a queue's
      * {@code x-dead-letter-exchange}, and its {@code x-dead-letter-routing-key} where it dead-letters through

@@ -36,14 +36,14 @@ public record TestTopology(String exchange,
 
     /** Retry delays tests use: short, so that a message exhausts them within a test. */
     public static final List<Long> RETRY_DELAYS_MS = List.of(200L, 400L, 800L);
+    /** Read once; every copy is made from it without changing it. */
+    private static final TopologyDefinition PRODUCTION = TopologyDefinition.bundled();
 
     static TestTopology create(String purpose, TestRabbitMq broker) {
         String prefix = "test." + Unique.name(purpose);
-        TopologyDefinition production = TopologyDefinition.bundled();
-        TopologyDefinition definition = production.privateCopy(prefix, RETRY_DELAYS_MS);
+        TopologyDefinition definition = PRODUCTION.privateCopy(prefix, RETRY_DELAYS_MS);
         TestTopology topology = new TestTopology(definition.name("Exchange", "datapipe-records"),
-                                                 definition.find("Binding", "datapipe-records-to-persister").orElseThrow()
-                                                         .at("/spec/routingKey").asText(),
+                                                 definition.routingKey("datapipe-records-to-persister"),
                                                  definition.name("Queue", "datapipe-persister"),
                                                  definition.name("Exchange", "datapipe-records-dlx"),
                                                  definition.name("Queue", "datapipe-persister-dlq"),
