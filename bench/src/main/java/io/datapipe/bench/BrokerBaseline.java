@@ -61,7 +61,7 @@ final class BrokerBaseline {
                 "--exchange", exchange,
                 "--type", "direct",
                 "--queue", queue,
-                "--routing-key", BenchEnv.ROUTING_KEY,
+                "--routing-key", env.routingKey(),
                 "--time", Integer.toString(seconds)));
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(new LineTap(captured, progress), true, StandardCharsets.UTF_8);
