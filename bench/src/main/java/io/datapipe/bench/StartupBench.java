@@ -27,7 +27,8 @@ import java.util.concurrent.Semaphore;
  * (in that order, as {@code make up} does) through {@code services/launch.sh}, times each from process start
  * to the first {@code 200} on {@code /health/ready} (polled every 10 ms), then sends a fixed load (single
  * POSTs to the generator, which the persister consumes, and first-page GETs to web, 16 at a time), and reads
- * each process's resident size ({@code VmRSS}) at ready and after the load. It prints each round, the medians
+ * each process's resident size ({@code VmRSS}) at ready and after the load (and, for a variant started with
+ * {@code -XX:NativeMemoryTracking=summary}, the committed memory by area after the load). It prints each round, the medians
  * and the median of the paired ratios B/A, with the load average. With {@code --services} naming fewer than
  * all three it only times their start (no load).
  */
@@ -94,6 +95,7 @@ public final class StartupBench {
         try (BenchEnv env = new BenchEnv(options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(ServiceProcess::killAll));
             env.createDatabase();
+            env.declareTopology();
             System.out.println("load average before: " + loadAverage());
             // figure -> variant -> values, in round order
             Map<String, Map<String, List<Double>>> figures = new LinkedHashMap<>();
@@ -166,6 +168,9 @@ public final class StartupBench {
             for (ServiceProcess service : running.values()) {
                 service.ensureAlive("the load");
                 measured.put(service.name() + " MiB after load", service.residentMiB());
+                if (variant.jvm().stream().anyMatch(option -> option.startsWith("-XX:NativeMemoryTracking="))) {
+                    nativeMemory(service).forEach((area, mib) -> measured.put(service.name() + " NMT " + area + " MiB", mib));
+                }
             }
         } finally {
             for (ServiceProcess service : running.values()) {
@@ -199,6 +204,30 @@ public final class StartupBench {
         if (failed > 0) {
             System.out.println("  " + failed + " of " + answers.size() + " requests failed");
         }
+    }
+
+    private static final java.util.regex.Pattern NMT_AREA = java.util.regex.Pattern.compile(
+            "^-\\s+(Java Heap|Class|Thread|Code|GC|Metaspace|Symbol|Shared class space|Other|Internal|Arena Chunk)\\s+\\(reserved=\\d+KB, committed=(\\d+)KB\\)",
+            java.util.regex.Pattern.MULTILINE);
+    private static final java.util.regex.Pattern NMT_TOTAL = java.util.regex.Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB");
+
+    /** Committed memory by area ({@code jcmd VM.native_memory summary}), for a variant started with NMT on. */
+    private static Map<String, Double> nativeMemory(ServiceProcess service) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                                          Long.toString(service.pid()), "VM.native_memory", "summary", "scale=KB")
+                .redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        jcmd.waitFor();
+        Map<String, Double> areas = new LinkedHashMap<>();
+        java.util.regex.Matcher total = NMT_TOTAL.matcher(out);
+        if (total.find()) {
+            areas.put("total", Long.parseLong(total.group(1)) / 1024.0);
+        }
+        java.util.regex.Matcher area = NMT_AREA.matcher(out);
+        while (area.find()) {
+            areas.put(area.group(1).toLowerCase(Locale.ROOT).replace(' ', '-'), Long.parseLong(area.group(2)) / 1024.0);
+        }
+        return areas;
     }
 
     /** User + system CPU time of the process so far: far less moved by the machine's other load than the wall time. */
