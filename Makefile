@@ -63,7 +63,7 @@ soak: $(BUILT) ## faults every few minutes at half the maximum sustained rate on
 
 images: ## build the three container images (needs a Docker engine)
 	$(MVN) -q -DskipTests package
-	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
+	for svc in $(SERVICES); do docker build --pull --build-arg SERVICE=$$svc --build-arg VERSION=$(IMAGE_TAG) -t $(IMAGE_REPO)/$$svc:$(IMAGE_TAG) services || exit 1; done
 
 chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (before helm install or package)
 	@scripts/chart-files.sh

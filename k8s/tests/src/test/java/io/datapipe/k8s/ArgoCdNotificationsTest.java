@@ -22,8 +22,10 @@ import org.junit.jupiter.api.Test;
 class ArgoCdNotificationsTest {
 
     private static final String SUBSCRIBE = "notifications.argoproj.io/subscribe.";
-    /** The one template expression the body uses: the Application's environment label. */
+    /** The template expressions the body uses: the Application's environment label, and its web image's tag. */
     private static final String ENVIRONMENT = "{{index .app.metadata.labels \"datapipe.io/environment\"}}";
+    private static final String VERSION =
+            "{{range .app.status.summary.images}}{{if contains \"/datapipe/web:\" .}}{{last (splitList \":\" .)}}{{end}}{{end}}";
 
     static ObjectNode notifications() {
         return Yaml.document(Repo.ARGOCD.resolve("notifications.yaml"));
@@ -96,12 +98,15 @@ class ArgoCdNotificationsTest {
         assertThat(webhook.path("method").asText()).isEqualTo("POST");
         for (ObjectNode app : ArgoCdTest.applications().values()) {
             String environment = app.path("metadata").path("labels").path("datapipe.io/environment").asText();
-            String body = webhook.path("body").asText().replace(ENVIRONMENT, environment);
-            assertThat(body).as("only the environment label is templated").doesNotContain("{{");
+            String body = webhook.path("body").asText().replace(ENVIRONMENT, environment).replace(VERSION, "0.1.0-abc1234");
+            assertThat(body).as("only the environment label and the version are templated").doesNotContain("{{");
             JsonNode dispatch = Yaml.JSON.readTree(body);
             assertThat(events).as(Manifests.name(app)).contains(dispatch.path("event_type").asText());
             assertThat(environments).as(Manifests.name(app)).contains(dispatch.path("client_payload").path("environment").asText());
+            assertThat(dispatch.path("client_payload").path("version").asText()).isEqualTo("0.1.0-abc1234");
         }
+        assertThat(smoke.path("jobs").path("smoke").toString()).as("smoke.yml waits for the dispatched version")
+                .contains("SMOKE_EXPECTED_VERSION").contains("github.event.client_payload.version");
     }
 
     @Test

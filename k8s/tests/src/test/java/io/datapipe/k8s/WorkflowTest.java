@@ -117,7 +117,11 @@ class WorkflowTest {
         String bump = String.join("\n", jobs.path("deploy-dev").findValuesAsText("run"));
         assertThat(bump).contains("k8s/overlays/dev/kustomization.yaml").contains("newTag").contains("git push");
         assertThat(jobs.path("smoke-dev").path("uses").asText()).isEqualTo("./.github/workflows/smoke.yml");
-        assertThat(jobs.path("smoke-dev").path("needs").asText()).isEqualTo("deploy-dev");
+        assertThat(jobs.path("smoke-dev").path("needs").toString()).contains("deploy-dev");
+        assertThat(jobs.path("smoke-dev").at("/with/version").asText()).as("smoke waits for the version deployed")
+                .isEqualTo("${{ needs.test.outputs.version }}");
+        assertThat(step(images, "docker/build-push-action").at("/with/build-args").asText())
+                .as("the image reports the version it is tagged with").contains("VERSION=${{ needs.test.outputs.version }}");
     }
 
     @Test

@@ -30,6 +30,7 @@ import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -308,6 +309,10 @@ class DataResourceTest {
         assertThat(ready).contains("\"rabbitmq\"").contains("\"outgoing.records\":\"UP\"");
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/openapi").request().get(String.class)).contains("/data");
+        String version = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class)
+                .path("info").path("version").asText();
+        assertThat(version).as("the build's version, not a literal").matches("\\d+\\.\\d+\\.\\d+.*")
+                .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.version", String.class));
     }
 
     @Test
@@ -320,6 +325,8 @@ class DataResourceTest {
         assertThat(allowed.headers().firstValue("Access-Control-Allow-Methods")).contains("POST");
         assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
                 .contains("authorization").contains("content-type").contains("idempotency-key");
+        assertThat(allowed.headers().firstValue("Access-Control-Max-Age"))
+                .as("the configured max age").contains(ConfigProvider.getConfig().getValue("cors.paths.0.max-age", String.class));
 
         HttpResponse<String> refused = preflight("http://127.0.0.1:9999");
         assertThat(refused.statusCode()).isEqualTo(403);

@@ -25,7 +25,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -230,6 +232,10 @@ class DataResourceTest {
         assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/openapi").request().get(String.class)).contains("/data/{id}");
+        String version = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class)
+                .path("info").path("version").asText();
+        assertThat(version).as("the build's version, not a literal").matches("\\d+\\.\\d+\\.\\d+.*")
+                .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.version", String.class));
     }
 
     private static Response get(WebTarget target, String token) {
