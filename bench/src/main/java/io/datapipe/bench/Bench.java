@@ -194,7 +194,7 @@ public final class Bench {
         ServiceProcess persister = services.get("persister");
         ServiceProcess web = services.get("web");
         IngestBench ingest = new IngestBench(env, console, generator, web, List.copyOf(services.values()));
-        ingest.warmUp(2 * options.startRate(), Math.min(20, options.seconds()));
+        ingest.warmUp(2 * options.startRate(), options.warmUpSeconds());
         List<IngestBench.Step> steps = ingest.search(options.startRate(), options.maxRate(), options.stepSeconds());
         double max = IngestBench.maxSustained(steps);
         report.put("ingest_steps", steps.stream().map(IngestBench.Step::toMap).toList());

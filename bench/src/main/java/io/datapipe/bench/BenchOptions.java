@@ -26,6 +26,7 @@ import java.util.List;
  * @param keep               keep the bench database afterwards
  * @param budget             rates (POST/s) of the CPU budget run instead of the full run ({@link CpuBudget}); empty: the full run
  * @param ownServers         a RabbitMQ node and a PostgreSQL server of the run's own, so their CPU is the run's alone
+ * @param warmUpSeconds      length of the ingest warm-up
  * @param repo               the repository root (holds {@code services/})
  * @param out                where the report, logs and recordings go
  * @param dbHost             PostgreSQL host
@@ -51,6 +52,7 @@ record BenchOptions(int seconds,
                     boolean keep,
                     List<Double> budget,
                     boolean ownServers,
+                    int warmUpSeconds,
                     Path repo,
                     Path out,
                     String dbHost,
@@ -84,6 +86,7 @@ record BenchOptions(int seconds,
                                      harness) spends per record at each of these fixed POST/s rates
               --own-servers          a RabbitMQ node and a PostgreSQL server of the run's own (test-support), so
                                      their CPU is the run's alone
+              --warm-up-seconds N    length of the ingest warm-up (default the window, at most 20)
               --repo DIR             repository root (default: found from the working directory)
               --out DIR              output directory (default: <repo>/bench/target/bench)
             The services run with the pods' JVM flags (services/launch.sh) for their memory limit.
@@ -105,6 +108,7 @@ record BenchOptions(int seconds,
         boolean keep = false;
         List<Double> budget = List.of();
         boolean ownServers = false;
+        Integer warmUpSeconds = null;
         Path repo = null;
         Path out = null;
         List<String> rest = new ArrayList<>(Arrays.asList(args));
@@ -124,6 +128,7 @@ record BenchOptions(int seconds,
                 case "--keep" -> keep = true;
                 case "--budget" -> budget = Arrays.stream(value(option, rest).split(",")).map(Double::parseDouble).toList();
                 case "--own-servers" -> ownServers = true;
+                case "--warm-up-seconds" -> warmUpSeconds = positive(option, Integer.parseInt(value(option, rest)));
                 case "--repo" -> repo = Path.of(value(option, rest));
                 case "--out" -> out = Path.of(value(option, rest));
                 case "-h", "--help" -> throw new IllegalArgumentException("");
@@ -149,7 +154,8 @@ record BenchOptions(int seconds,
         Path root = repo != null ? repo : findRepo();
         Path output = out != null ? out : root.resolve("bench").resolve("target").resolve("bench");
         return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, batchSize, readRate,
-                                parallelStart, jfr, keep, budget, ownServers, root.toAbsolutePath().normalize(),
+                                parallelStart, jfr, keep, budget, ownServers,
+                                warmUpSeconds != null ? warmUpSeconds : Math.min(20, seconds), root.toAbsolutePath().normalize(),
                                 output.toAbsolutePath().normalize(),
                                 env("DATAPIPE_BENCH_PG_HOST", "127.0.0.1"),
                                 Integer.parseInt(env("DATAPIPE_BENCH_PG_PORT", "5432")),
@@ -185,7 +191,7 @@ record BenchOptions(int seconds,
      */
     BenchOptions withLocalServers(int db, int amqp, String amqpUser, String amqpPassword, Path out) {
         return new BenchOptions(seconds, stepSeconds, rowsSmall, rowsLarge, users, startRate, maxRate, batchSize, readRate,
-                                parallelStart, jfr, keep, budget, ownServers, repo, out, "127.0.0.1", db, "postgres", "",
+                                parallelStart, jfr, keep, budget, ownServers, warmUpSeconds, repo, out, "127.0.0.1", db, "postgres", "",
                                 "127.0.0.1", amqp, amqpUser, amqpPassword);
     }
 

@@ -50,6 +50,8 @@ final class IngestBench {
     private final int recordsEach;
     private final String unit;
     private final AtomicLong sequence;
+    /** {@code GET /data/{id}} requests the end-to-end sampling has sent. */
+    private final AtomicLong e2eGets = new AtomicLong();
     /** Further processes whose CPU per record is reported next to the services' (broker, database, harness). */
     private final Map<String, DoubleSupplier> others;
 
@@ -220,6 +222,7 @@ final class IngestBench {
                 }
             }
         });
+        long getsBefore = e2eGets.get();
         Map<String, Double> cpuBefore = cpuSeconds(services);
         long windowStarted = System.nanoTime();
         long before = env.queueDepth(env.queue);
@@ -258,6 +261,7 @@ final class IngestBench {
             Thread.sleep(10);
         }
         rssSampler.interrupt();
+        long gets = e2eGets.get() - getsBefore;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("offered_per_s", Math.round(rate));
         result.put("seconds", seconds);
@@ -273,6 +277,7 @@ final class IngestBench {
         result.put("e2e_samples", e2e.getTotalCount());
         result.put("e2e_missing", e2eMissing.get());
         result.put("e2e_resolution", "5 ms or 10 % of the latency, whichever is larger");
+        result.put("e2e_gets", gets);
         result.put("e2e_p50_ms", round(percentile(e2e, 50), 2));
         result.put("e2e_p99_ms", round(percentile(e2e, 99), 2));
         result.put("e2e_max_ms", round(percentile(e2e, 100), 2));
@@ -309,6 +314,7 @@ final class IngestBench {
                 .header("Authorization", "Bearer " + token).GET().build();
         while (System.nanoTime() < deadline) {
             try {
+                e2eGets.incrementAndGet();
                 HttpResponse<Void> response = env.http.send(request, HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return System.nanoTime();
