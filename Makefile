@@ -25,7 +25,7 @@ help: ## list the targets
 build: $(BUILT) ## package the services and tools (only what changed since the last build)
 
 $(BUILT): $(SOURCES)
-	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp,libs/monitoring-local -am install >&2
+	$(MVN) -q -DskipTests -pl services/generator,services/persister,services/web,libs/local-idp,libs/monitoring-local,libs/rabbitmq-topology -am install >&2
 	@mkdir -p .local && touch $@
 
 up: $(BUILT) ## run RabbitMQ, PostgreSQL, the identity provider and the three services locally, with the console at :8080 (OTEL=1 attaches the OpenTelemetry agent; OBSERVE=1 adds Prometheus :9090 and Alertmanager :9093)
@@ -70,9 +70,9 @@ chart: ## lay the Helm chart's files/ from the dashboards and k8s/ sources (befo
 
 RABBITMQ_MANAGEMENT ?= http://127.0.0.1:15672
 
-topology: ## apply k8s/base/rabbitmq (vhost, exchanges, queues, users, permissions) to a broker without the operator, through its management API (RABBITMQ_MANAGEMENT; RABBITMQ_ADMIN_USERNAME/PASSWORD and DATAPIPE_SECRET_<SECRET>=user:password in the environment: libs/rabbitmq-topology)
+topology: ## apply k8s/base/rabbitmq (vhost, exchanges, queues, users, permissions) to a broker without the operator, through its management API (RABBITMQ_MANAGEMENT, or amqp://host:port/vhost for the exchanges, queues and bindings only; RABBITMQ_ADMIN_USERNAME/PASSWORD and DATAPIPE_SECRET_<SECRET>=user:password in the environment: libs/rabbitmq-topology)
 	$(MVN) -q -DskipTests -pl libs/rabbitmq-topology -am install >&2
-	$(MVN) -q -pl libs/rabbitmq-topology org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.mainClass=io.datapipe.topology.ApplyTopology -Dexec.args="$(CURDIR)/k8s/base/rabbitmq $(RABBITMQ_MANAGEMENT)"
+	java -jar libs/rabbitmq-topology/target/datapipe-rabbitmq-topology.jar k8s/base/rabbitmq $(RABBITMQ_MANAGEMENT)
 
 platform-values: ## after terraform apply: write k8s/overlays/$(ENV)/platform.yaml from its outputs (ENV=dev|stg|prd)
 	@case "$(ENV)" in dev|stg|prd) ;; *) echo "usage: make platform-values ENV=dev|stg|prd" >&2; exit 2;; esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make up: RabbitMQ and PostgreSQL reachable, the local identity provider and the three services running
-# and ready, the web console's address printed. OBSERVE=1: Prometheus and Alertmanager too (scripts/observe.sh).
+# make up: RabbitMQ and PostgreSQL reachable, the broker's topology applied from k8s/base/rabbitmq, the
+# local identity provider and the three services running and ready, the web console's address printed. OBSERVE=1: Prometheus and Alertmanager too (scripts/observe.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -138,8 +138,11 @@ start_service() {
         mkdir -p "$LOCAL/cds"
         cds=(-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile="$LOCAL/cds/$service.jsa")
     fi
+    # The broker's vhost and this service's user (scripts/local-topology.sh); none for web.
+    local broker=()
+    [ -s "$LOCAL/rabbitmq/$service.env" ] && mapfile -t broker < "$LOCAL/rabbitmq/$service.env"
     DATAPIPE_WEB_CURSOR_SECRET=$(cat "$LOCAL/cursor-secret") \
-        nohup services/launch.sh -XX:MaxRAM="$(pod_memory_limit_mib "$service")m" "${agent[@]}" "${cds[@]}" \
+        env "${broker[@]}" nohup services/launch.sh -XX:MaxRAM="$(pod_memory_limit_mib "$service")m" "${agent[@]}" "${cds[@]}" \
         -jar "services/$service/target/datapipe-$service.jar" \
         >"$LOCAL/logs/$service.log" 2>&1 &
     echo $! > "$LOCAL/run/$service.pid"
@@ -161,6 +164,9 @@ await_ready() {
 }
 
 ensure_servers
+# The exchanges, queues, bindings (and, with the management API, users and permissions) of k8s/base/rabbitmq:
+# the services declare nothing.
+scripts/local-topology.sh
 ensure_database
 ensure_cursor_secret
 start_idp

@@ -151,6 +151,7 @@ public final class Bench {
         console.line("load average before: " + loadAverage());
 
         env.createDatabase();
+        env.declareTopology();
 
         // Start-up, each service alone: the persister first, it migrates the schema.
         Map<String, ServiceProcess> services = new LinkedHashMap<>();

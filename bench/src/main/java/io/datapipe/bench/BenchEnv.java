@@ -1,6 +1,8 @@
 package io.datapipe.bench;
 
 import io.datapipe.testsupport.ServiceProcess;
+import io.datapipe.topology.AmqpTopology;
+import io.datapipe.topology.TopologyDefinition;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,8 +40,6 @@ import com.rabbitmq.client.ConnectionFactory;
  */
 final class BenchEnv implements AutoCloseable {
 
-    /** The routing key of records, as in production. */
-    static final String ROUTING_KEY = "record.created";
     /** The payload every POST sends: the README's example plus a little more, about 100 bytes. */
     static final String PAYLOAD_TEMPLATE = "{\"informationOne\":\"aaa23\",\"informationTwo\":\"bbb24\",\"seq\":%d,"
             + "\"note\":\"benchmark record with a realistic body\"}";
@@ -51,6 +51,7 @@ final class BenchEnv implements AutoCloseable {
     final String queue;
     final String deadLetterExchange;
     final String deadLetterQueue;
+    private final TopologyDefinition topology;
     final String cursorSecret;
     final Path keysDir;
     final List<String> users;
@@ -66,11 +67,13 @@ final class BenchEnv implements AutoCloseable {
         this.options = options;
         this.runId = UUID.randomUUID().toString().substring(0, 8);
         this.database = "datapipe_bench_" + runId;
-        String prefix = "bench." + runId;
-        this.exchange = prefix + ".records";
-        this.queue = prefix + ".persister";
-        this.deadLetterExchange = prefix + ".records.dlx";
-        this.deadLetterQueue = prefix + ".persister.dlq";
+        // The run's private copy of k8s/base/rabbitmq: bench.<run>.* names, the production types and arguments.
+        this.topology = TopologyDefinition.bundled().privateCopy("bench." + runId,
+                java.util.Arrays.stream(retryDelaysMs().split(",")).map(Long::valueOf).toList());
+        this.exchange = topology.name("Exchange", "datapipe-records");
+        this.queue = topology.name("Queue", "datapipe-persister");
+        this.deadLetterExchange = topology.name("Exchange", "datapipe-records-dlx");
+        this.deadLetterQueue = topology.name("Queue", "datapipe-persister-dlq");
         this.cursorSecret = "bench-cursor-secret-" + UUID.randomUUID();
         this.keysDir = Files.createTempDirectory("datapipe-bench-keys");
         DevKeys keys = DevKeys.loadOrCreate(keysDir);
@@ -178,24 +181,31 @@ final class BenchEnv implements AutoCloseable {
         extraExchanges.add(name);
     }
 
-    private void deleteTopology() {
-        List<String> queues = new ArrayList<>(List.of(queue, deadLetterQueue));
-        // The connector's retry route: <queue>.retry exchange and one queue per delay.
-        for (String delay : retryDelaysMs().split(",")) {
-            queues.add(queue + ".retry." + delay + "ms");
+    /** Declares the run's topology (before the services start: they declare nothing). */
+    void declareTopology() throws IOException {
+        try (com.rabbitmq.client.Connection connection = amqp().newConnection("datapipe-bench-topology");
+             Channel channel = connection.createChannel()) {
+            AmqpTopology.declare(channel, topology);
+        } catch (TimeoutException e) {
+            throw new IOException("cannot declare the bench topology", e);
         }
-        queues.addAll(extraQueues);
-        List<String> exchanges = new ArrayList<>(List.of(exchange, deadLetterExchange, queue + ".retry"));
-        exchanges.addAll(extraExchanges);
+    }
+
+    private void deleteTopology() {
         try (com.rabbitmq.client.Connection connection = amqp().newConnection("datapipe-bench-cleanup")) {
-            for (String name : queues) {
+            try (Channel channel = connection.createChannel()) {
+                AmqpTopology.delete(channel, topology);
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                System.err.println("could not delete the bench queues " + queue + "...: " + e.getMessage());
+            }
+            for (String name : extraQueues) {
                 try (Channel channel = connection.createChannel()) {
                     channel.queueDelete(name);
                 } catch (IOException | TimeoutException | RuntimeException e) {
                     // not there
                 }
             }
-            for (String name : exchanges) {
+            for (String name : extraExchanges) {
                 try (Channel channel = connection.createChannel()) {
                     channel.exchangeDelete(name);
                 } catch (IOException | TimeoutException | RuntimeException e) {
@@ -205,6 +215,11 @@ final class BenchEnv implements AutoCloseable {
         } catch (IOException | TimeoutException e) {
             System.err.println("could not delete the bench queues " + queue + "...: " + e.getMessage());
         }
+    }
+
+    /** The routing key of records: the binding's of k8s/base/rabbitmq. */
+    String routingKey() {
+        return topology.routingKey("datapipe-records-to-persister");
     }
 
     String retryDelaysMs() {
@@ -219,9 +234,8 @@ final class BenchEnv implements AutoCloseable {
         config.put("datapipe.rabbitmq.port", Integer.toString(options.amqpPort()));
         config.put("datapipe.rabbitmq.username", options.amqpUser());
         config.put("datapipe.rabbitmq.password", options.amqpPassword());
-        config.put("datapipe.rabbitmq.declare", "true");
         config.put("datapipe.exchange", exchange);
-        config.put("datapipe.routing-key", ROUTING_KEY);
+        config.put("datapipe.routing-key", routingKey());
         config.put("datapipe.queue", queue);
         config.put("datapipe.dead-letter-exchange", deadLetterExchange);
         config.put("datapipe.dead-letter-queue", deadLetterQueue);

@@ -72,7 +72,7 @@ final class BrokerBaseline {
                 "--exchange", exchange,
                 "--type", "direct",
                 "--queue", queue,
-                "--routing-key", BenchEnv.ROUTING_KEY,
+                "--routing-key", env.routingKey(),
                 "--time", Integer.toString(seconds)));
         if (rate > 0) {
             args.addAll(List.of("--rate", Long.toString(Math.round(rate))));

@@ -147,6 +147,7 @@ public final class Soak {
     private void run(int minutes, Double givenRate, Duration faultEvery, Duration sampleEvery, Map<String, Object> report)
             throws Exception {
         env.createDatabase();
+        env.declareTopology();
         persisters.add(ready(env.start("persister", extra)));
         persisters.add(ready(env.start("persister", extra)));
         generators.add(ready(env.start("generator", extra)));

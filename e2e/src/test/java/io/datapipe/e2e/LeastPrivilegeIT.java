@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Least privilege, from the one definition of the topology: k8s/base/rabbitmq (Messaging Topology Operator
  * objects) is applied as it is, users and permissions included, to a RabbitMQ node of the test's own, the way
- * the operator applies it in a cluster. The generator and the persister then run with {@code declare=false}
+ * the operator applies it in a cluster. The generator and the persister then run
  * as the users it creates, holding exactly the permissions it grants: the pipeline, the retry route, the
  * dead-letter queue and the replay work, and each service user is refused what it should not do.
  */
@@ -98,7 +98,7 @@ class LeastPrivilegeIT {
         }
     }
 
-    /** As the services run in a cluster: the base ConfigMap's names (the defaults), no declaring, their own user. */
+    /** As the services run in a cluster: the base ConfigMap's names (the defaults), their own user. */
     private static Map<String, String> config(Credentials user, Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(extra);
         config.put("datapipe.rabbitmq.host", node.host());
@@ -106,7 +106,6 @@ class LeastPrivilegeIT {
         config.put("datapipe.rabbitmq.virtual-host", VHOST);
         config.put("datapipe.rabbitmq.username", user.username());
         config.put("datapipe.rabbitmq.password", user.password());
-        config.put("datapipe.rabbitmq.declare", "false");
         config.putAll(TOKENS.serviceConfig());
         return config;
     }

@@ -10,6 +10,7 @@ import io.datapipe.testsupport.TestCertificates;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestTokens;
+import io.datapipe.topology.TopologyDefinition;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -55,6 +56,7 @@ class RabbitMqTlsIT {
         trustStore = ca.trustStore(TRUST_PASSWORD);
         otherTrustStore = TestCertificates.authority(directory, "someone-else-ca").trustStore(TRUST_PASSWORD);
         node = RabbitMqNode.configure("amqps").tls(ca.issue("broker", "DNS:localhost")).start();
+        node.declare(TopologyDefinition.bundled());
         database = TestPostgres.get().createDatabase("amqps");
     }
 
@@ -82,7 +84,6 @@ class RabbitMqTlsIT {
         config.put("datapipe.rabbitmq.username", node.adminUser());
         config.put("datapipe.rabbitmq.password", node.adminPassword());
         config.put("datapipe.rabbitmq.virtual-host", "/");
-        config.put("datapipe.rabbitmq.declare", "true");
         config.put("mp.messaging.connector.datapipe-rabbitmq.tls-trust-store", trust.toString());
         config.put("mp.messaging.connector.datapipe-rabbitmq.tls-trust-store-password", TRUST_PASSWORD);
         config.putAll(TOKENS.serviceConfig());

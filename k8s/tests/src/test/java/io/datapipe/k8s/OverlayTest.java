@@ -80,9 +80,6 @@ class OverlayTest {
                     .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4318")
                     .containsEntry("OTEL_PROPAGATORS", "tracecontext,baggage,xray")
                     .containsEntry("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=" + env + ",deployment.environment.name=" + env);
-            if (env2.containsKey("DATAPIPE_RABBITMQ_HOST")) {
-                assertThat(env2).as(w.id()).containsEntry("DATAPIPE_RABBITMQ_DECLARE", "false");
-            }
             if (env2.containsKey("DATAPIPE_DB_URL")) {
                 assertThat(env2).as(w.id()).containsEntry("DATAPIPE_DB_MIGRATE", String.valueOf(w.name().equals("persister")));
             }

@@ -6,12 +6,26 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+
 /**
- * The command: {@code ApplyTopology <definition> <management-uri>}, e.g. {@code k8s/base/rabbitmq
- * http://127.0.0.1:15672}. Passwords come from the environment, never the command line:
- * {@code RABBITMQ_ADMIN_USERNAME}, {@code RABBITMQ_ADMIN_PASSWORD} (an administrator of the broker), and for
- * each Secret a User imports, {@code DATAPIPE_SECRET_<NAME>=<username>:<password>} (the Secret's name in upper
- * case, {@code -} as {@code _}: {@code DATAPIPE_SECRET_DATAPIPE_RABBITMQ_GENERATOR}). Prints what it did.
+ * The command: {@code ApplyTopology <definition> <broker>}, e.g. {@code k8s/base/rabbitmq http://127.0.0.1:15672}.
+ *
+ * <ul>
+ *     <li>A management API ({@code http://} or {@code https://}): everything, as the operator applies it: the
+ *     vhost, the users, exchanges, queues, bindings and permissions.</li>
+ *     <li>An AMQP address ({@code amqp://host:port/vhost}, the vhost URL-encoded: {@code %2F} for {@code /}):
+ *     the exchanges, queues and bindings only, in that existing vhost; for a broker without the management
+ *     plugin ({@link AmqpTopology}).</li>
+ * </ul>
+ *
+ * Passwords come from the environment, never the command line: {@code RABBITMQ_ADMIN_USERNAME},
+ * {@code RABBITMQ_ADMIN_PASSWORD} (an administrator of the broker; guest when absent), and, with the
+ * management API, for each Secret a User imports, {@code DATAPIPE_SECRET_<NAME>=<username>:<password>} (the
+ * Secret's name in upper case, {@code -} as {@code _}: {@code DATAPIPE_SECRET_DATAPIPE_RABBITMQ_GENERATOR}).
+ * Prints what it did.
  */
 public final class ApplyTopology {
 
@@ -19,14 +33,27 @@ public final class ApplyTopology {
     }
 
     /**
-     * @param args the definition and the management API's base
+     * @param args the definition and the broker
+     * @throws Exception when the broker refuses or cannot be reached
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         if (args.length != 2) {
-            System.err.println("usage: ApplyTopology <definition: a Kustomize directory or YAML file> <management API, http://host:15672>");
+            System.err.println("usage: ApplyTopology <definition: a Kustomize directory or YAML file> <broker: http://host:15672 (management API) or amqp://host:5672/vhost>");
             System.exit(2);
         }
         TopologyDefinition definition = TopologyDefinition.read(Path.of(args[0]));
+        String username = System.getenv().getOrDefault("RABBITMQ_ADMIN_USERNAME", "guest");
+        String password = System.getenv().getOrDefault("RABBITMQ_ADMIN_PASSWORD", "guest");
+        if (args[1].startsWith("amqp://") || args[1].startsWith("amqps://")) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setUri(args[1]);
+            factory.setUsername(username);
+            factory.setPassword(password);
+            try (Connection connection = factory.newConnection("datapipe-apply-topology"); Channel channel = connection.createChannel()) {
+                AmqpTopology.declare(channel, definition).forEach(System.out::println);
+            }
+            return;
+        }
         Map<String, TopologyApplier.Credentials> secrets = new HashMap<>();
         for (var user : definition.ofKind("User")) {
             String secret = user.at("/spec/importCredentialsSecret/name").asText();
@@ -38,9 +65,6 @@ public final class ApplyTopology {
             }
             secrets.put(secret, new TopologyApplier.Credentials(value.substring(0, value.indexOf(':')), value.substring(value.indexOf(':') + 1)));
         }
-        TopologyApplier applier = new TopologyApplier(URI.create(args[1]),
-                System.getenv().getOrDefault("RABBITMQ_ADMIN_USERNAME", "guest"),
-                System.getenv().getOrDefault("RABBITMQ_ADMIN_PASSWORD", "guest"));
-        applier.apply(definition, secrets).forEach(System.out::println);
+        new TopologyApplier(URI.create(args[1]), username, password).apply(definition, secrets).forEach(System.out::println);
     }
 }

@@ -23,6 +23,48 @@ class TopologyDefinitionTest {
     }
 
     @Test
+    void theBundledCopyIsTheKustomization() {
+        assertThat(TopologyDefinition.bundled()).isEqualTo(TopologyDefinition.read(BASE));
+    }
+
+    @Test
+    void aPrivateCopyRenamesEveryNameAndReferenceAndKeepsTheArguments() {
+        TopologyDefinition copy = TopologyDefinition.read(BASE).privateCopy("test.abc", java.util.List.of(200L, 400L));
+
+        assertThat(copy.ofKind("Queue")).extracting(q -> q.at("/spec/name").asText())
+                .containsExactlyInAnyOrder("test.abc.persister", "test.abc.persister.dlq",
+                        "test.abc.persister.retry.200ms", "test.abc.persister.retry.400ms");
+        assertThat(copy.ofKind("Exchange")).extracting(e -> e.at("/spec/name").asText())
+                .containsExactlyInAnyOrder("test.abc.records", "test.abc.records.dlx", "test.abc.persister.retry");
+        var work = copy.find("Queue", "datapipe-persister").orElseThrow().at("/spec");
+        assertThat(work.at("/arguments/x-dead-letter-exchange").asText()).isEqualTo("test.abc.records.dlx");
+        assertThat(work.at("/arguments/x-delivery-limit").asInt()).isEqualTo(10);
+        assertThat(work.at("/type").asText()).isEqualTo("quorum");
+        var retry = copy.ofKind("Queue").stream().filter(q -> q.at("/spec/name").asText().endsWith(".retry.400ms")).findFirst().orElseThrow();
+        assertThat(retry.at("/spec/arguments/x-message-ttl").asLong()).isEqualTo(400);
+        assertThat(retry.at("/spec/arguments/x-dead-letter-exchange").asText()).isEmpty();
+        assertThat(retry.at("/spec/arguments/x-dead-letter-routing-key").asText()).isEqualTo("test.abc.persister");
+        assertThat(copy.ofKind("Binding")).extracting(b -> b.at("/spec/source").asText() + " " + b.at("/spec/routingKey").asText()
+                        + " " + b.at("/spec/destination").asText())
+                .containsExactlyInAnyOrder("test.abc.records record.created test.abc.persister",
+                        "test.abc.records.dlx # test.abc.persister.dlq",
+                        "test.abc.persister.retry 200ms test.abc.persister.retry.200ms",
+                        "test.abc.persister.retry 400ms test.abc.persister.retry.400ms");
+        // Users and permissions are the management API's, and a private copy does not use them; they are left as they are.
+        assertThat(copy.ofKind("Permission")).isEqualTo(TopologyDefinition.read(BASE).ofKind("Permission"));
+    }
+
+    @Test
+    void theServicesDefaultsAreTheDefinitionsNamesAndRetryDelays() {
+        TopologyDefinition copy = TopologyDefinition.read(BASE).privateCopy("test.abc", java.util.List.of(400L, 200L));
+        assertThat(copy.retryDelays("test.abc.persister")).containsExactly(200L, 400L);
+        assertThat(ServiceDefaults.derived(copy, "k8s/base/rabbitmq")).contains(
+                "datapipe.exchange=test.abc.records\n", "datapipe.routing-key=record.created\n", "datapipe.queue=test.abc.persister\n",
+                "datapipe.dead-letter-exchange=test.abc.records.dlx\n", "datapipe.dead-letter-queue=test.abc.persister.dlq\n",
+                "datapipe.retry-delays-ms=200,400\n");
+    }
+
+    @Test
     void refusesWhatIsNotATopologyObject() {
         assertThatThrownBy(() -> TopologyDefinition.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "test.yaml"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -11,6 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.datapipe.topology.AmqpTopology;
+import io.datapipe.topology.TopologyDefinition;
+
 /**
  * A RabbitMQ node of a test's own, from the installed {@code rabbitmq-server} (Debian's package): its own node
  * name, ports chosen at run time, its configuration, data and logs in a temporary directory, and an
@@ -211,6 +217,26 @@ public final class RabbitMqNode implements AutoCloseable {
     /** @return the administrator's generated password */
     public String adminPassword() {
         return adminPassword;
+    }
+
+    /**
+     * Declares a topology's exchanges, queues and bindings in the node's default vhost, as its administrator
+     * over AMQP: for a test whose services use the production names on a node of its own.
+     *
+     * @param definition for example {@link TopologyDefinition#bundled()}
+     * @return what was declared
+     */
+    public List<String> declare(TopologyDefinition definition) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(host());
+        factory.setPort(amqpPort);
+        factory.setUsername(adminUser());
+        factory.setPassword(adminPassword);
+        try (Connection connection = factory.newConnection("test-topology"); Channel channel = connection.createChannel()) {
+            return AmqpTopology.declare(channel, definition);
+        } catch (IOException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot declare the topology on node " + nodeName, e);
+        }
     }
 
     /** @return the node's log file */

@@ -72,7 +72,6 @@ public final class TestConfig {
         values.put("datapipe.rabbitmq.username", broker.username());
         values.put("datapipe.rabbitmq.password", broker.password());
         values.put("datapipe.rabbitmq.virtual-host", broker.virtualHost());
-        values.put("datapipe.rabbitmq.declare", "true");
         values.put("datapipe.exchange", topology.exchange());
         values.put("datapipe.routing-key", topology.routingKey());
         values.put("datapipe.queue", topology.queue());

@@ -166,10 +166,10 @@ public final class TestRabbitMq {
     }
 
     /**
-     * Unique names for one test's topology.
+     * One test's private copy of the topology (k8s/base/rabbitmq under unique names), declared.
      *
      * @param purpose what the test is about, used in the names
-     * @return the names; close them to delete what was declared
+     * @return the names, declared; close them to delete them
      */
     public TestTopology topology(String purpose) {
         return TestTopology.create(purpose, this);
@@ -203,19 +203,6 @@ public final class TestRabbitMq {
             return false;
         } catch (TimeoutException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    void delete(TestTopology topology) {
-        try (Connection connection = connect("test-admin"); Channel channel = connection.createChannel()) {
-            for (String queue : topology.queues()) {
-                channel.queueDelete(queue);
-            }
-            for (String exchange : topology.exchanges()) {
-                channel.exchangeDelete(exchange);
-            }
-        } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("cannot delete test topology " + topology.exchange(), e);
         }
     }
 

@@ -40,7 +40,6 @@ final class Channels {
         Map<String, String> config = new HashMap<>(broker.connectionConfig(""));
         config.put(ConnectorFactory.CHANNEL_NAME_ATTRIBUTE, channel);
         config.put("connection-name", topology.exchange() + "-" + channel);
-        config.put("declare", "true");
         config.put("exchange", topology.exchange());
         config.put("routing-key", topology.routingKey());
         config.put("queue", topology.queue());

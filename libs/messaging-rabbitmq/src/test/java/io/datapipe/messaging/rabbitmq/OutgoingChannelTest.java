@@ -68,24 +68,24 @@ class OutgoingChannelTest {
     void completesOnlyWithTheBrokersAnswerSoARefusedMessageFails() throws Exception {
         // A queue that holds one message and refuses more: the broker confirms the first publish and
         // nacks the second, so the second future must fail although the send itself went out.
+        // Exclusive: gone with the connection that declared it, at the end of the test.
+        String bounded = topology.queue() + ".bounded";
         try (Connection connection = broker.connect("test-setup"); Channel channel = connection.createChannel()) {
-            channel.exchangeDeclare(topology.exchange(), "topic", true);
-            channel.queueDeclare(topology.queue(), true, false, false,
-                                 Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
-            channel.queueBind(topology.queue(), topology.exchange(), topology.routingKey());
+            channel.queueDeclare(bounded, false, true, false, Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
+            channel.queueBind(bounded, topology.exchange(), bounded);
+            Map<String, String> config = channels.base("records");
+            config.put("routing-key", bounded);
+            Channels.Sender sender = channels.sender(config);
+            awaitUp();
+
+            sender.send(OutgoingRabbitMqMessage.builder(utf8("first"))).get(10, TimeUnit.SECONDS);
+            CompletableFuture<Void> second = sender.send(OutgoingRabbitMqMessage.builder(utf8("second")));
+
+            assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(RabbitMqPublishException.Nacked.class);
+            assertThat(channel.queueDeclarePassive(bounded).getMessageCount()).isEqualTo(1);
         }
-        Map<String, String> config = channels.base("records");
-        config.put("declare", "false");
-        Channels.Sender sender = channels.sender(config);
-        awaitUp();
-
-        sender.send(OutgoingRabbitMqMessage.builder(utf8("first"))).get(10, TimeUnit.SECONDS);
-        CompletableFuture<Void> second = sender.send(OutgoingRabbitMqMessage.builder(utf8("second")));
-
-        assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(RabbitMqPublishException.Nacked.class);
-        assertThat(broker.messageCount(topology.queue())).isEqualTo(1);
     }
 
     @Test

@@ -32,8 +32,7 @@ import static java.lang.System.Logger.Level.WARNING;
  * One messaging channel's link to the broker: its own AMQP connection and channel.
  *
  * <p>Reconnection is the RabbitMQ client's automatic recovery: after a connection loss it reopens the
- * connection, its channels (with their prefetch and confirm mode), the declared topology and the
- * consumers. What the client does not cover is done here: the first connection (retried until the
+ * connection, its channels (with their prefetch and confirm mode) and the consumers. What the client does not cover is done here: the first connection (retried until the
  * broker answers) and a channel closed by the broker on its own (a channel-level error such as a
  * deleted exchange), which is reopened.
  *
@@ -195,9 +194,6 @@ abstract class BrokerLink {
     private void openChannel(Connection current) throws IOException {
         Channel opened = current.createChannel();
         try {
-            if (topology.declare()) {
-                Topology.declare(opened, topology);
-            }
             channelLock.lock();
             try {
                 generation++;

@@ -22,9 +22,11 @@ import org.eclipse.microprofile.config.Config;
  * <ul>
  *     <li>A nack whose reason is (or is caused by) a {@link DeadLetterException} is hopeless: the message
  *     goes to the dead-letter exchange at once, with headers saying why.</li>
- *     <li>Any other nack, with {@code failure-strategy=retry-queues}: the message waits in a retry queue for
- *     the next delay of {@code retry-delays-ms} (default {@code 1000,5000,30000}), then returns to the
- *     queue, so a transient failure is retried after a pause rather than in a hot loop. When the delays
+ *     <li>Any other nack, with {@code failure-strategy=retry-queues}: the message is republished to the retry
+ *     exchange with routing key {@code <delay>ms} for the next delay of {@code retry-delays-ms}, to wait in the
+ *     retry queue {@code <queue>.retry.<delay>ms} that the topology binds there and that dead-letters it back to
+ *     the queue when its TTL expires (the connector declares none of them), so a transient failure is
+ *     retried after a pause rather than in a hot loop. When the delays
  *     are used up, it goes to the dead-letter exchange with headers saying why.</li>
  *     <li>Any other nack, with {@code failure-strategy=requeue} (the default): the broker requeues it.</li>
  * </ul>
@@ -95,7 +97,7 @@ final class FailurePolicy {
         if (!strategy.equals("requeue") && !strategy.equals("retry-queues")) {
             throw new IllegalArgumentException("failure-strategy must be requeue or retry-queues, not " + strategy);
         }
-        List<Long> delays = Arrays.stream(ConnectorAttribute.RETRY_DELAYS_MS.<String>require(config)
+        List<Long> delays = Arrays.stream((strategy.equals("retry-queues") ? ConnectorAttribute.RETRY_DELAYS_MS.<String>require(config) : "")
                                                   .split(","))
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
@@ -107,18 +109,6 @@ final class FailurePolicy {
         return new FailurePolicy(queue, topology.deadLetterExchange(), strategy.equals("retry-queues"), delays,
                                  ConnectorAttribute.RETRY_EXCHANGE.<String>read(config).orElse(queue + ".retry"),
                                  consumer);
-    }
-
-    boolean usesRetryQueues() {
-        return retryQueues;
-    }
-
-    List<Long> delays() {
-        return delays;
-    }
-
-    String retryExchange() {
-        return retryExchange;
     }
 
     static String retryQueue(String queue, long delayMs) {

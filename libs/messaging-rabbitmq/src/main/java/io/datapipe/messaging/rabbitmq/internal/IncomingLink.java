@@ -101,9 +101,6 @@ final class IncomingLink extends BrokerLink {
 
     @Override
     protected void setUp(Channel channel) throws IOException {
-        if (topology.declare() && failures.usesRetryQueues()) {
-            Topology.declareRetryRoute(channel, queue, topology.queueType(), failures.retryExchange(), failures.delays());
-        }
         channel.basicQos(prefetch);
         String tag = connectionSettings.connectionName() + "-" + UUID.randomUUID();
         consumerTag = channel.basicConsume(queue, false, tag, this::delivered, this::cancelled);
@@ -172,7 +169,6 @@ final class IncomingLink extends BrokerLink {
     }
 
     private CompletionStage<Void> settle(IncomingRabbitMqMessage message, FailurePolicy.Settlement settlement, String what) {
-        settled();
         metrics.settled(what);
         long tag = message.deliveryTag();
         ChannelAction action = channel -> {
@@ -194,6 +190,10 @@ final class IncomingLink extends BrokerLink {
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        } finally {
+            // Only now: a drain waiting for nothing to be unsettled then closes the channel, and a settlement
+            // counted before it reached the channel would be skipped there and the message delivered again.
+            settled();
         }
     }
 
@@ -223,7 +223,6 @@ final class IncomingLink extends BrokerLink {
 
     /** A delivery that never reached the application goes back to the queue now. */
     private void returnUnhandled(IncomingRabbitMqMessage message) {
-        settled();
         try {
             runIfCurrent(message.generation(), channel -> {
                 outstanding.remove(message.deliveryTag());
@@ -232,6 +231,8 @@ final class IncomingLink extends BrokerLink {
             });
         } catch (IOException | RuntimeException e) {
             LOGGER.log(DEBUG, () -> "returning an unhandled delivery of " + channelName + ": " + e);
+        } finally {
+            settled();
         }
     }
 

@@ -9,30 +9,22 @@ import org.eclipse.microprofile.config.Config;
 import static io.datapipe.messaging.rabbitmq.ConnectorAttribute.*;
 
 /**
- * The exchanges, queues and bindings a channel uses, and whether the connector declares them; the keys
- * and their defaults are {@link ConnectorAttribute}'s. Declaration is idempotent; where an operator owns the
- * topology (for example the RabbitMQ Messaging Topology Operator in Kubernetes), leave {@code declare} off
- * and the connector only uses the names.
+ * The names of the exchanges and queues a channel uses; the keys are {@link ConnectorAttribute}'s. The
+ * connector declares nothing: they are created, with their types and arguments, by whoever owns the topology
+ * (the RabbitMQ Messaging Topology Operator in Kubernetes, or a tool applying the same definition). A queue
+ * that is not there keeps the channel down, with the broker's answer as its error, until it is.
  */
-record TopologySettings(boolean declare,
-                               Optional<String> exchange,
-                               String exchangeType,
-                               Optional<String> routingKey,
-                               Optional<String> queue,
-                               String queueType,
-                               Optional<Integer> deliveryLimit,
-                               Optional<String> deadLetterExchange,
-                               Optional<String> deadLetterQueue) {
+record TopologySettings(Optional<String> exchange,
+                        Optional<String> routingKey,
+                        Optional<String> queue,
+                        Optional<String> deadLetterExchange,
+                        Optional<String> deadLetterQueue) {
 
     static TopologySettings from(Config config) {
         return new TopologySettings(
-                DECLARE.require(config),
                 EXCHANGE.read(config),
-                EXCHANGE_TYPE.require(config),
                 ROUTING_KEY.read(config),
                 QUEUE.read(config),
-                QUEUE_TYPE.require(config),
-                DELIVERY_LIMIT.read(config),
                 DEAD_LETTER_EXCHANGE.read(config),
                 DEAD_LETTER_QUEUE.read(config));
     }
