@@ -52,6 +52,7 @@ final class CpuBudget {
                                    options.budget(), options.seconds(), report.get("servers"), env.runId));
         console.line("load average before: " + Bench.loadAverage());
         env.createDatabase();
+        env.declareTopology();
         Map<String, ServiceProcess> services = new LinkedHashMap<>();
         Map<String, Object> startup = new LinkedHashMap<>();
         for (String name : SERVICES) {
