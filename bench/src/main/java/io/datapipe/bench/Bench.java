@@ -1,5 +1,7 @@
 package io.datapipe.bench;
 
+import io.datapipe.testsupport.PostgresServer;
+import io.datapipe.testsupport.RabbitMqNode;
 import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,6 +86,15 @@ public final class Bench {
         Files.createDirectories(options.out());
         Console console = Console.teeing(out, options.out().resolve("console.log"));
         Map<String, Object> report = new LinkedHashMap<>();
+        RabbitMqNode node = null;
+        PostgresServer postgres = null;
+        if (options.ownServers()) {
+            console.phase("starting a RabbitMQ node and a PostgreSQL server of the run's own", 0);
+            node = RabbitMqNode.configure("bench").start();
+            postgres = PostgresServer.start("bench");
+            options = options.withLocalServers(postgres.port(), node.amqpPort(), node.adminUser(), node.adminPassword(),
+                                               options.out());
+        }
         BenchEnv env = new BenchEnv(options);
         AtomicBoolean cleaned = new AtomicBoolean();
         Runnable cleanup = () -> {
@@ -95,7 +106,11 @@ public final class Bench {
         Thread hook = new Thread(cleanup, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            measure(options, env, console, report);
+            if (options.budget().isEmpty()) {
+                measure(options, env, console, report);
+            } else {
+                CpuBudget.measure(options, env, console, report, node, postgres == null ? 0 : postgres.port());
+            }
         } catch (Exception e) {
             report.put("error", e.toString());
             console.line("FAILED: " + e);
@@ -112,6 +127,12 @@ public final class Bench {
             Path file = options.out().resolve("report.json");
             JSON.writeValue(file.toFile(), report);
             console.line("report: " + file);
+            if (postgres != null) {
+                postgres.close();
+            }
+            if (node != null) {
+                node.close();
+            }
         }
         return report;
     }
@@ -174,7 +195,7 @@ public final class Bench {
         ServiceProcess persister = services.get("persister");
         ServiceProcess web = services.get("web");
         IngestBench ingest = new IngestBench(env, console, generator, web, List.copyOf(services.values()));
-        ingest.warmUp(2 * options.startRate(), Math.min(20, options.seconds()));
+        ingest.warmUp(2 * options.startRate(), options.warmUpSeconds());
         List<IngestBench.Step> steps = ingest.search(options.startRate(), options.maxRate(), options.stepSeconds());
         double max = IngestBench.maxSustained(steps);
         report.put("ingest_steps", steps.stream().map(IngestBench.Step::toMap).toList());
@@ -285,7 +306,7 @@ public final class Bench {
         printSummary(console, report);
     }
 
-    private static void ready(ServiceProcess service, Map<String, Object> startup, Console console)
+    static void ready(ServiceProcess service, Map<String, Object> startup, Console console)
             throws InterruptedException {
         startup.put(service.name(), service.awaitReady(Duration.ofSeconds(120), Duration.ofMillis(10)));
         console.line("  " + service.name() + " ready in " + startup.get(service.name()) + " ms (pid " + service.pid() + ")");
@@ -401,7 +422,7 @@ public final class Bench {
         console.table(List.of("target", "measured", ""), targetRows);
     }
 
-    private static Map<String, Object> machine() {
+    static Map<String, Object> machine() {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("memory_mb", ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -413,7 +434,7 @@ public final class Bench {
     }
 
     /** The system load average over the last minute, or -1 where the system does not say. */
-    private static double loadAverage() {
+    static double loadAverage() {
         return IngestBench.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2);
     }
 

@@ -24,6 +24,9 @@ import java.util.List;
  * @param parallelStart      start the three services at once (quicker; their start-up times then include contention)
  * @param jfr                profile the services with JFR during the 70 % run
  * @param keep               keep the bench database afterwards
+ * @param budget             rates (POST/s) of the CPU budget run instead of the full run ({@link CpuBudget}); empty: the full run
+ * @param ownServers         a RabbitMQ node and a PostgreSQL server of the run's own, so their CPU is the run's alone
+ * @param warmUpSeconds      length of the ingest warm-up
  * @param repo               the repository root (holds {@code services/})
  * @param out                where the report, logs and recordings go
  * @param dbHost             PostgreSQL host
@@ -47,6 +50,9 @@ record BenchOptions(int seconds,
                     boolean parallelStart,
                     boolean jfr,
                     boolean keep,
+                    List<Double> budget,
+                    boolean ownServers,
+                    int warmUpSeconds,
                     Path repo,
                     Path out,
                     String dbHost,
@@ -76,6 +82,11 @@ record BenchOptions(int seconds,
               --parallel-start       start the three services at once (quicker; start-up then includes contention)
               --no-jfr               do not profile the services
               --keep                 keep the bench database (it is dropped otherwise)
+              --budget R,R,...       instead of the full run: the CPU each process (services, broker, database, this
+                                     harness) spends per record at each of these fixed POST/s rates
+              --own-servers          a RabbitMQ node and a PostgreSQL server of the run's own (test-support), so
+                                     their CPU is the run's alone
+              --warm-up-seconds N    length of the ingest warm-up (default the window, at most 20)
               --repo DIR             repository root (default: found from the working directory)
               --out DIR              output directory (default: <repo>/bench/target/bench)
             The services run with the pods' JVM flags (services/launch.sh) for their memory limit.
@@ -95,6 +106,9 @@ record BenchOptions(int seconds,
         boolean parallelStart = false;
         boolean jfr = true;
         boolean keep = false;
+        List<Double> budget = List.of();
+        boolean ownServers = false;
+        Integer warmUpSeconds = null;
         Path repo = null;
         Path out = null;
         List<String> rest = new ArrayList<>(Arrays.asList(args));
@@ -112,6 +126,9 @@ record BenchOptions(int seconds,
                 case "--parallel-start" -> parallelStart = true;
                 case "--no-jfr" -> jfr = false;
                 case "--keep" -> keep = true;
+                case "--budget" -> budget = Arrays.stream(value(option, rest).split(",")).map(Double::parseDouble).toList();
+                case "--own-servers" -> ownServers = true;
+                case "--warm-up-seconds" -> warmUpSeconds = positive(option, Integer.parseInt(value(option, rest)));
                 case "--repo" -> repo = Path.of(value(option, rest));
                 case "--out" -> out = Path.of(value(option, rest));
                 case "-h", "--help" -> throw new IllegalArgumentException("");
@@ -127,6 +144,9 @@ record BenchOptions(int seconds,
         if (startRate <= 0 || maxRate < startRate || readRate <= 0) {
             throw new IllegalArgumentException("rates must be positive, with --max-rate >= --start-rate");
         }
+        if (budget.stream().anyMatch(rate -> rate <= 0)) {
+            throw new IllegalArgumentException("--budget rates must be positive");
+        }
         if (batchSize > 500) {
             throw new IllegalArgumentException("--batch-size must be at most 500, the generator's largest batch");
         }
@@ -134,7 +154,8 @@ record BenchOptions(int seconds,
         Path root = repo != null ? repo : findRepo();
         Path output = out != null ? out : root.resolve("bench").resolve("target").resolve("bench");
         return new BenchOptions(seconds, step, rows[0], rows[1], users, startRate, maxRate, batchSize, readRate,
-                                parallelStart, jfr, keep, root.toAbsolutePath().normalize(),
+                                parallelStart, jfr, keep, budget, ownServers,
+                                warmUpSeconds != null ? warmUpSeconds : Math.min(20, seconds), root.toAbsolutePath().normalize(),
                                 output.toAbsolutePath().normalize(),
                                 env("DATAPIPE_BENCH_PG_HOST", "127.0.0.1"),
                                 Integer.parseInt(env("DATAPIPE_BENCH_PG_PORT", "5432")),
@@ -155,9 +176,23 @@ record BenchOptions(int seconds,
      * @return the options
      */
     BenchOptions withLocalServers(int db, int amqp, Path out) {
+        return withLocalServers(db, amqp, "guest", "guest", out);
+    }
+
+    /**
+     * The same options against other servers on 127.0.0.1.
+     *
+     * @param db           PostgreSQL port, user postgres with trust authentication
+     * @param amqp         RabbitMQ port
+     * @param amqpUser     a RabbitMQ user who may do anything
+     * @param amqpPassword its password
+     * @param out          where the report and logs go
+     * @return the options
+     */
+    BenchOptions withLocalServers(int db, int amqp, String amqpUser, String amqpPassword, Path out) {
         return new BenchOptions(seconds, stepSeconds, rowsSmall, rowsLarge, users, startRate, maxRate, batchSize, readRate,
-                                parallelStart, jfr, keep, repo, out, "127.0.0.1", db, "postgres", "", "127.0.0.1", amqp,
-                                "guest", "guest");
+                                parallelStart, jfr, keep, budget, ownServers, warmUpSeconds, repo, out, "127.0.0.1", db, "postgres", "",
+                                "127.0.0.1", amqp, amqpUser, amqpPassword);
     }
 
     /** Whether the read measurements run at smaller table sizes than the 1 M / 10 M of a full run. */

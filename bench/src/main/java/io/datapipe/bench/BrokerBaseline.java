@@ -44,8 +44,19 @@ final class BrokerBaseline {
      * @return the figures, with PerfTest's arguments and its output
      */
     static Map<String, Object> measure(BenchEnv env, int messageBytes, int seconds, Consumer<String> progress) {
-        String exchange = "bench." + env.runId + ".perftest";
-        String queue = "bench." + env.runId + ".perftest.quorum";
+        return measure(env, messageBytes, seconds, 0, progress);
+    }
+
+    /**
+     * Runs PerfTest, its producer held to a rate.
+     *
+     * @param rate messages/s the producer sends at most (PerfTest's {@code --rate}); 0: as fast as it can
+     * @see #measure(BenchEnv, int, int, Consumer)
+     */
+    static Map<String, Object> measure(BenchEnv env, int messageBytes, int seconds, double rate, Consumer<String> progress) {
+        String name = rate > 0 ? "perftest-" + Math.round(rate) : "perftest";
+        String exchange = "bench." + env.runId + "." + name;
+        String queue = "bench." + env.runId + "." + name + ".quorum";
         env.ownExchange(exchange);
         env.ownQueue(queue);
         List<String> args = new ArrayList<>(List.of(
@@ -63,6 +74,9 @@ final class BrokerBaseline {
                 "--queue", queue,
                 "--routing-key", env.routingKey(),
                 "--time", Integer.toString(seconds)));
+        if (rate > 0) {
+            args.addAll(List.of("--rate", Long.toString(Math.round(rate))));
+        }
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(new LineTap(captured, progress), true, StandardCharsets.UTF_8);
         int[] exit = {0};

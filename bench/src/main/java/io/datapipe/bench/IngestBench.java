@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -49,13 +50,17 @@ final class IngestBench {
     private final int recordsEach;
     private final String unit;
     private final AtomicLong sequence;
+    /** {@code GET /data/{id}} requests the end-to-end sampling has sent. */
+    private final AtomicLong e2eGets = new AtomicLong();
+    /** Further processes whose CPU per record is reported next to the services' (broker, database, harness). */
+    private final Map<String, DoubleSupplier> others;
 
     IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web, List<ServiceProcess> services) {
-        this(env, console, generator, web, services, 1, new AtomicLong());
+        this(env, console, generator, web, services, 1, new AtomicLong(), Map.of());
     }
 
     private IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web,
-                        List<ServiceProcess> services, int recordsEach, AtomicLong sequence) {
+                        List<ServiceProcess> services, int recordsEach, AtomicLong sequence, Map<String, DoubleSupplier> others) {
         this.env = env;
         this.console = console;
         this.generator = generator;
@@ -64,11 +69,17 @@ final class IngestBench {
         this.recordsEach = recordsEach;
         this.unit = recordsEach == 1 ? "POST/s" : "batches/s of " + recordsEach;
         this.sequence = sequence;
+        this.others = others;
     }
 
     /** The same measurements with {@code POST /data/batch} of {@code size} records each; rates are batches/s. */
     IngestBench batches(int size) {
-        return new IngestBench(env, console, generator, web, services, size, new AtomicLong());
+        return new IngestBench(env, console, generator, web, services, size, new AtomicLong(), others);
+    }
+
+    /** The same measurements, with the CPU of these processes ({@link ProcessCpu}) per record next to the services'. */
+    IngestBench alsoMeasuring(Map<String, DoubleSupplier> processes) {
+        return new IngestBench(env, console, generator, web, services, recordsEach, sequence, processes);
     }
 
     /** One step of the search; its rates are requests/s, each of {@code records} records. */
@@ -211,6 +222,7 @@ final class IngestBench {
                 }
             }
         });
+        long getsBefore = e2eGets.get();
         Map<String, Double> cpuBefore = cpuSeconds(services);
         long windowStarted = System.nanoTime();
         long before = env.queueDepth(env.queue);
@@ -249,10 +261,12 @@ final class IngestBench {
             Thread.sleep(10);
         }
         rssSampler.interrupt();
+        long gets = e2eGets.get() - getsBefore;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("offered_per_s", Math.round(rate));
         result.put("seconds", seconds);
         result.put("accepted_per_s", Math.round(load.completedRate()));
+        result.put("accepted", load.ok() * recordsEach);
         result.put("accepted_fraction", round(load.okFraction(), 4));
         result.put("statuses", load.statuses());
         result.put("post_p50_ms", round(load.p(50), 2));
@@ -263,6 +277,7 @@ final class IngestBench {
         result.put("e2e_samples", e2e.getTotalCount());
         result.put("e2e_missing", e2eMissing.get());
         result.put("e2e_resolution", "5 ms or 10 % of the latency, whichever is larger");
+        result.put("e2e_gets", gets);
         result.put("e2e_p50_ms", round(percentile(e2e, 50), 2));
         result.put("e2e_p99_ms", round(percentile(e2e, 99), 2));
         result.put("e2e_max_ms", round(percentile(e2e, 100), 2));
@@ -284,9 +299,10 @@ final class IngestBench {
         return result;
     }
 
-    private static Map<String, Double> cpuSeconds(List<ServiceProcess> services) {
+    private Map<String, Double> cpuSeconds(List<ServiceProcess> services) {
         Map<String, Double> seconds = new LinkedHashMap<>();
         services.forEach(service -> seconds.put(service.name(), service.cpuSeconds()));
+        others.forEach((name, cpu) -> seconds.put(name, cpu.getAsDouble()));
         return seconds;
     }
 
@@ -298,6 +314,7 @@ final class IngestBench {
                 .header("Authorization", "Bearer " + token).GET().build();
         while (System.nanoTime() < deadline) {
             try {
+                e2eGets.incrementAndGet();
                 HttpResponse<Void> response = env.http.send(request, HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return System.nanoTime();

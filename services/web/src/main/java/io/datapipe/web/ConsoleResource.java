@@ -14,7 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * The web console's configuration; the console itself is static content at {@code /} (see
- * {@link ConsoleHeaders}).
+ * {@link ConsoleContent}).
  * <ul>
  *     <li>{@code GET /config.json} (no token): where the page signs in and sends requests, from
  *     {@link ConsoleSettings}. Never cached, so a changed setting reaches the next page load.</li>
