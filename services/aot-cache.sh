@@ -14,6 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+trap 'echo "aot-cache.sh: failed at line $LINENO" >&2' ERR
 # Nothing listens on port 9 (discard): a connection there is refused at once.
 AOT_TRAINING=1 "$here/launch.sh" -Xlog:aot=error,cds=error -Dserver.port=0 \
     -Ddatapipe.rabbitmq.host=127.0.0.1 -Ddatapipe.rabbitmq.port=9 \
@@ -24,7 +25,7 @@ pid=$!
 cache= port=
 for _ in $(seq 1 1800); do
     cache=$(sed -n 's/^launch.sh: training run, writing the AOT cache //p' "$log")
-    port=$(sed -n 's/.*Server started on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+    port=$(sed -n 's/.*Server started on http:\/\/[^:]*:\([0-9]*\).*/\1/p;T;q' "$log")
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -36,11 +37,15 @@ if [ -z "$port" ] || [ -z "$cache" ]; then
     exit 1
 fi
 # The requests every start sees: the probes and the scrape.
-for path in /health/started /health/live /health/ready /metrics; do
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$path" >&3
+# A request that fails (the server still opening its socket) is only a shorter training.
+get() {
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
+    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3 || true
     timeout 10 cat <&3 >/dev/null || true
     exec 3<&-
+}
+for path in /health/started /health/live /health/ready /metrics; do
+    get "$path" 2>/dev/null || true
 done
 kill -TERM "$pid"
 wait "$pid" || true
