@@ -52,15 +52,17 @@ test: lint ## run every test: the lint, unit, integration (real RabbitMQ and Pos
 
 BENCH_SECONDS ?= 30
 
+# bench and soak package only the harness (its dependencies come from make build's install): rebuilding the
+# services' jars here would leave their AOT caches older than the jars, and launch.sh would start without them.
 bench: $(BUILT) ## benchmarks against the broker's and the database's own limits (BENCH_SECONDS=5: a short run)
-	$(MVN) -q -pl bench -am package -DskipTests >&2
+	$(MVN) -q -pl bench package -DskipTests >&2
 	$(JAVA_HOME)/bin/java -jar bench/target/datapipe-bench.jar --seconds $(BENCH_SECONDS)
 
 SOAK_MINUTES ?= 30
 SOAK_FAULT_SECONDS ?= 180
 
 soak: $(BUILT) ## faults every few minutes at half the maximum sustained rate on a 3-node broker cluster (SOAK_MINUTES=30, SOAK_FAULT_SECONDS=180; SOAK_RATE=POST/s skips the rate search): lost, duplicated, and resource slopes
-	$(MVN) -q -pl bench -am package -DskipTests >&2
+	$(MVN) -q -pl bench package -DskipTests >&2
 	$(JAVA_HOME)/bin/java -cp bench/target/datapipe-bench.jar io.datapipe.bench.Soak --minutes $(SOAK_MINUTES) --fault-every-seconds $(SOAK_FAULT_SECONDS) $(if $(SOAK_RATE),--rate $(SOAK_RATE))
 
 images: ## build the three container images (needs a Docker engine)
