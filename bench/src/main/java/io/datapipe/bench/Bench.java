@@ -47,6 +47,9 @@ import io.datapipe.contract.RecordMessage;
  */
 public final class Bench {
 
+    /** Seconds at the latency run's rate before its window opens. */
+    private static final int LEAD_IN_SECONDS = 10;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> SERVICES = List.of("persister", "generator", "web");
 
@@ -206,6 +209,9 @@ public final class Bench {
         if (options.jfr()) {
             JfrWindow.start(running);
         }
+        // A lead-in at the run's rate, not counted: the profiler's own start in three processes and the
+        // overload the search ended with would otherwise be in the latency window's tail.
+        ingest.warmUp(latencyRate, LEAD_IN_SECONDS);
         Map<String, Object> latency = ingest.latencyRun("70 % of max", latencyRate, options.seconds(), running);
         if (options.jfr()) {
             Path jfrDir = Files.createDirectories(options.out().resolve("jfr"));
@@ -355,13 +361,16 @@ public final class Bench {
         Map<String, Object> startup = (Map<String, Object>) report.get("startup_ms");
         startup.forEach((service, ms) -> {
             double value = ((Number) ms).doubleValue();
-            targets.add(target(service + " ready <= 2 s after process start", value, "ms", value <= 2000));
+            // The persister boots JPA and checks the schema; the HTTP services have nothing to wait for.
+            double limit = service.equals("persister") ? 2000 : 1000;
+            targets.add(target(String.format("%s ready <= %.0f s after process start", service, limit / 1000), value, "ms", value <= limit));
         });
         @SuppressWarnings("unchecked")
         Map<String, Object> rss = (Map<String, Object>) report.get("rss_mb");
         rss.forEach((service, mb) -> {
             double value = ((Number) mb).doubleValue();
-            targets.add(target(service + " resident <= 300 MB under load", value, "MiB", value <= 300));
+            double limit = service.equals("persister") ? 300 : 200;
+            targets.add(target(String.format("%s resident <= %.0f MiB under load", service, limit), value, "MiB", value <= limit));
         });
         return targets;
     }
