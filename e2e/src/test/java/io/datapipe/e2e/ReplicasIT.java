@@ -1,5 +1,6 @@
 package io.datapipe.e2e;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -9,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 import io.datapipe.testsupport.ServiceProcess;
 import io.datapipe.testsupport.TestPostgres;
@@ -25,8 +30,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Several replicas of each service at once, as the Deployments run them: two generators behind one address
  * (each attempt of a client goes to the next replica) and three persisters competing for the queue. Under a
- * steady load, every replica is replaced one at a time as a rollout does (SIGTERM, wait for the exit, start
- * the new one, wait until it is ready), and the table ends with exactly the records accepted. A POST retried
+ * steady load, both Deployments roll at once, as a release's sync rolls them, each replacing its replicas one
+ * at a time as its rolling update does (maxSurge 1, maxUnavailable 0: the new replica starts and becomes ready,
+ * then the old one gets SIGTERM and exits while the next new one starts), and the table ends with exactly the
+ * records accepted. A POST retried
  * with its {@code Idempotency-Key} on the other generator replica answers the same id and is stored once.
  */
 class ReplicasIT {
@@ -69,21 +76,13 @@ class ReplicasIT {
         int records = 60_000;
         try (RecordPosts posts = RecordPosts.start(generators, token, records, 8, 150, DEADLINE)) {
             posts.awaitAccepted(500);
-            for (int i = 0; i < generators.size(); i++) {
-                ServiceProcess old = generators.get(i);
-                // The Service stops sending it requests (readiness down on SIGTERM); what it holds, it answers.
-                posts.remove(old);
-                assertThat(old.terminate()).as("generator exit status after SIGTERM").isIn(0, 143);
-                ServiceProcess replacement = pipeline.startGenerator(Map.of());
-                replacement.awaitReady();
-                posts.add(replacement);
-                generators.set(i, replacement);
-            }
-            for (int i = 0; i < persisters.size(); i++) {
-                assertThat(persisters.get(i).terminate()).as("persister exit status after SIGTERM").isIn(0, 143);
-                ServiceProcess replacement = pipeline.startPersister(Map.of());
-                replacement.awaitReady();
-                persisters.set(i, replacement);
+            // A release's sync rolls both Deployments at once.
+            try (ExecutorService rollouts = Executors.newCachedThreadPool()) {
+                Future<List<Integer>> generatorExits = rollouts.submit(
+                        () -> roll(rollouts, generators, () -> pipeline.startGenerator(Map.of()), posts::add, posts::remove));
+                List<Integer> persisterExits = roll(rollouts, persisters, () -> pipeline.startPersister(Map.of()), p -> { }, p -> { });
+                assertThat(generatorExits.get()).as("generator exit statuses after SIGTERM").allSatisfy(s -> assertThat(s).isIn(0, 143));
+                assertThat(persisterExits).as("persister exit statuses after SIGTERM").allSatisfy(s -> assertThat(s).isIn(0, 143));
             }
             posts.awaitAccepted(posts.accepted() + 300);
             posts.stop();
@@ -92,6 +91,42 @@ class ReplicasIT {
             accepted.add(first);
             pipeline.assertExactly(accepted, DEADLINE);
         }
+    }
+
+    /** Starts a new replica, not ready yet. */
+    private interface Start {
+        ServiceProcess start() throws IOException;
+    }
+
+    /**
+     * Replaces every replica in turn as a Deployment's rolling update with maxSurge 1 and maxUnavailable 0 does:
+     * the new one starts, becomes ready and takes requests; then the old one stops taking them and gets SIGTERM
+     * (what it holds, it answers; its batch in flight is stored and acknowledged), exiting while the next new
+     * one starts.
+     *
+     * @param background  where the old replicas' exits are awaited
+     * @param replicas    the running replicas, replaced in place
+     * @param start       starts a new replica
+     * @param intoService the Service starts sending it requests
+     * @param outOfService the Service stops sending it requests
+     * @return the old replicas' exit statuses
+     */
+    private static List<Integer> roll(ExecutorService background, List<ServiceProcess> replicas, Start start,
+                                      Consumer<ServiceProcess> intoService, Consumer<ServiceProcess> outOfService) throws Exception {
+        List<Future<Integer>> exits = new ArrayList<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            ServiceProcess replacement = start.start();
+            replacement.awaitReady();
+            intoService.accept(replacement);
+            ServiceProcess old = replicas.set(i, replacement);
+            outOfService.accept(old);
+            exits.add(background.submit(old::terminate));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<Integer> exit : exits) {
+            statuses.add(exit.get());
+        }
+        return statuses;
     }
 
     private static UUID accepted(ServiceProcess generator, String token) throws Exception {
