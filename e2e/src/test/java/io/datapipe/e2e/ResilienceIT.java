@@ -76,8 +76,9 @@ class ResilienceIT {
 
     @Test
     void aPersisterKilledWhileBatchesFlowThroughTheGeneratorLosesAndDuplicatesNothing() throws Exception {
-        ServiceProcess persister = pipeline.persister();
-        ServiceProcess generator = pipeline.generator();
+        Pipeline.PersisterAndGenerator services = pipeline.persisterAndGenerator();
+        ServiceProcess persister = services.persister();
+        ServiceProcess generator = services.generator();
         Map<String, List<UUID>> accepted = new ConcurrentHashMap<>();
 
         try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
@@ -107,8 +108,7 @@ class ResilienceIT {
 
     private void assertClosingConnectionsLosesNothing(int requests, int recordsEach) throws Exception {
         assumeThat(BROKER.canCloseConnections()).as("rabbitmqctl reachable").isTrue();
-        pipeline.persister();
-        ServiceProcess generator = pipeline.generator();
+        ServiceProcess generator = pipeline.persisterAndGenerator().generator();
         Map<String, List<UUID>> accepted = new ConcurrentHashMap<>();
 
         try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
