@@ -13,7 +13,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# A run that ends otherwise than with the cache says so, with its status (a signal's too: 128 + its number).
+trap 'status=$?; rm -f "$log"; [ "$status" = 0 ] || echo "aot-cache.sh: ended with status $status" >&2' EXIT
 trap 'echo "aot-cache.sh: failed at line $LINENO" >&2' ERR
 # Nothing listens on port 9 (discard): a connection there is refused at once.
 AOT_TRAINING=1 "$here/launch.sh" -Xlog:aot=error,cds=error -Dserver.port=0 \
