@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -31,7 +32,8 @@ import static java.lang.System.Logger.Level.ERROR;
  * Helidon security and the JAX-RS filters spent around an endpoint was most of its CPU
  * (bench/results/2026-11-28-generator-web-server-routes.md). A {@linkplain #handler handler} made here does
  * what those did, once per request and with the same answers, in this order: the HTTP server span (the caller's
- * trace context continued, current while the endpoint runs), the bearer token and the role (an
+ * trace context continued, current while the endpoint runs), a {@link Check} of the request itself where the
+ * route has one (as JAX-RS matched media types before security ran: {@link #ACCEPTS_JSON}), the bearer token and the role (an
  * {@link Authenticator}: 401, 403, 503), the caller in the log lines ({@link CallerLogContext}), the rate limits
  * ({@link RateLimits}: 429 and the {@code RateLimit-*} headers on every answer after it), then the endpoint;
  * every refusal as problem+json with the request path as its {@code instance} (as sent, without the query), a bug as a 500 with an error id,
@@ -53,6 +55,29 @@ public class ApiRoutes {
         public String get(ServerRequest request, String name) {
             return request == null ? null : request.headers().first(HeaderNames.create(name)).orElse(null);
         }
+    };
+
+    /** A check of the request itself, before the caller is authenticated. */
+    @FunctionalInterface
+    public interface Check {
+        /**
+         * @param request the request
+         * @throws ApiException when the request is refused
+         */
+        void check(ServerRequest request);
+    }
+
+    /**
+     * 406 unless the request accepts {@code application/json} (no {@code Accept} header accepts anything): what
+     * a JAX-RS resource that {@code @Produces} it answers.
+     */
+    public static final Check ACCEPTS_JSON = request -> {
+        if (!request.headers().isAccepted(MediaTypes.APPLICATION_JSON)) {
+            throw new ApiException(Problem.of(406, "not-acceptable", "Not Acceptable",
+                                              "responses are available as application/json only"));
+        }
+    };
+    private static final Check NONE = request -> {
     };
 
     /** Who sends a request, if they may do what it asks. */
@@ -103,7 +128,37 @@ public class ApiRoutes {
      * @return the handler
      */
     public Handler handler(String route, Authenticator authenticator, Endpoint endpoint) {
-        return (request, response) -> serve(request, response, route, authenticator, endpoint);
+        return handler(route, NONE, authenticator, endpoint);
+    }
+
+    /**
+     * The handler of one route that checks the request before it authenticates the caller.
+     *
+     * @param route         the route template, as the metric, the access log and the span name it
+     * @param before        the check of the request itself
+     * @param authenticator who the caller is and whether they may
+     * @param endpoint      what the route does once the caller is admitted
+     * @return the handler
+     */
+    public Handler handler(String route, Check before, Authenticator authenticator, Endpoint endpoint) {
+        return (request, response) -> serve(request, response, route, before, authenticator, endpoint);
+    }
+
+    /**
+     * The handler of {@code OPTIONS} on a route: {@code 200} with the {@code Allow} header and no body, as JAX-RS
+     * answers it; counted under the route.
+     *
+     * @param route the route template
+     * @param allow the {@code Allow} header
+     * @return the handler
+     */
+    public Handler options(String route, String allow) {
+        return (request, response) -> {
+            long started = System.nanoTime();
+            response.header("Allow", allow);
+            response.send();
+            metrics.record(request.prologue().method().text(), route, 200, started);
+        };
     }
 
     /**
@@ -126,14 +181,14 @@ public class ApiRoutes {
         };
     }
 
-    private void serve(ServerRequest request, ServerResponse response, String route, Authenticator authenticator,
-                       Endpoint endpoint) {
+    private void serve(ServerRequest request, ServerResponse response, String route, Check before,
+                       Authenticator authenticator, Endpoint endpoint) {
         long started = System.nanoTime();
         String method = request.prologue().method().text();
         Span span = serverSpan(request, method, route);
         int status = 500;
         try (Scope ignored = span.makeCurrent()) {
-            status = answer(request, response, authenticator, endpoint, span);
+            status = answer(request, response, before, authenticator, endpoint, span);
             // While the caller and the span are current: the line carries them.
             accessLog.record(method, route, status, started);
         } finally {
@@ -148,10 +203,11 @@ public class ApiRoutes {
     }
 
     /** Checks the request, lets the endpoint serve it, and sends the answer or the problem; returns its status. */
-    private int answer(ServerRequest request, ServerResponse response, Authenticator authenticator, Endpoint endpoint,
-                       Span span) {
+    private int answer(ServerRequest request, ServerResponse response, Check before, Authenticator authenticator,
+                       Endpoint endpoint, Span span) {
         RateLimits.Quota quota = null;
         try {
+            before.check(request);
             String userId = authenticator.authenticate(request.headers().all(HeaderNames.AUTHORIZATION, List::of));
             CallerLogContext.caller(userId);
             quota = limits.admit(userId);
