@@ -33,12 +33,12 @@ import static java.lang.System.Logger.Level.ERROR;
  * (bench/results/2026-11-28-generator-web-server-routes.md). A {@linkplain #handler handler} made here does
  * what those did, once per request and with the same answers, in this order: the HTTP server span (the caller's
  * trace context continued, current while the endpoint runs), a {@link Check} of the request itself where the
- * route has one (as JAX-RS matched media types before security ran: {@link #ACCEPTS_JSON}), the bearer token and the role (an
- * {@link Authenticator}: 401, 403, 503), the caller in the log lines ({@link CallerLogContext}), the rate limits
- * ({@link RateLimits}: 429 and the {@code RateLimit-*} headers on every answer after it), then the endpoint;
- * every refusal as problem+json with the request path as its {@code instance} (as sent, without the query), a bug as a 500 with an error id,
- * and the request in {@code http.server.request.duration} ({@link HttpServerMetrics}) and in the access log
- * ({@link AccessLog}), under its route template.
+ * route has one (as JAX-RS matched media types before security ran: {@link #ACCEPTS_JSON}), the bearer token
+ * and the role (an {@link Authenticator}: 401, 403, 503), the caller in the log lines ({@link CallerLogContext}),
+ * the rate limits ({@link RateLimits}: 429 and the {@code RateLimit-*} headers on every answer after it), then
+ * the endpoint; every refusal as problem+json with the request path as its {@code instance} (as sent, without
+ * the query), a bug as a 500 with an error id, and the request in {@code http.server.request.duration}
+ * ({@link HttpServerMetrics}) and in the access log ({@link AccessLog}), under its route template.
  */
 @ApplicationScoped
 public class ApiRoutes {
