@@ -129,6 +129,45 @@ class HelmChartTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "dev", "stg", "prd"})
+    void migratesInAHookBeforeInstallAndUpgradeWithThePersistersImageAndDatabase(String values) {
+        Manifests m = render(values);
+        ObjectNode job = m.find("Job", "persister-migration").orElseThrow();
+        assertThat(annotation(job, "helm.sh/hook")).isEqualTo("pre-install,pre-upgrade");
+        assertThat(annotation(job, "helm.sh/hook-delete-policy")).isEqualTo("before-hook-creation");
+        // Helm applies nothing of the release before its hooks: what the Job runs with is a hook too, made first.
+        for (String kind : List.of("ServiceAccount", "NetworkPolicy")) {
+            ObjectNode before = m.find(kind, "persister-migration").orElseThrow();
+            assertThat(annotation(before, "helm.sh/hook")).as(kind).isEqualTo("pre-install,pre-upgrade");
+            assertThat(Integer.parseInt(annotation(before, "helm.sh/hook-weight"))).as(kind).isLessThan(Integer.parseInt(annotation(job, "helm.sh/hook-weight")));
+        }
+        Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
+        JsonNode container = job.at("/spec/template/spec/containers/0");
+        assertThat(container.path("image").asText()).isEqualTo(persister.containers().getFirst().path("image").asText());
+        // Written into the Job: the ConfigMap does not exist before an install and is the previous release's before an upgrade.
+        assertThat(container.findValues("configMapKeyRef")).isEmpty();
+        assertThat(m.environment((ObjectNode) container).get("DATAPIPE_DB_URL")).isEqualTo(m.environment(persister.containers().getFirst()).get("DATAPIPE_DB_URL"));
+        assertThat(m.environment(persister.containers().getFirst())).containsEntry("DATAPIPE_DB_MIGRATE", "false");
+        assertThat(SchemaMigrationPolicies.job(m)).isEmpty();
+    }
+
+    @Test
+    void aPersisterThatMigratesAtStartUpGetsNoJob() {
+        Manifests m = new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION)
+                .set("services.persister.migrate", true).call()))));
+        assertThat(m.ofKind("Job")).isEmpty();
+        assertThat(m.find("ServiceAccount", "persister-migration")).isEmpty();
+        assertThat(m.find("NetworkPolicy", "persister-migration")).isEmpty();
+        Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
+        assertThat(m.environment(persister.containers().getFirst())).containsEntry("DATAPIPE_DB_MIGRATE", "true");
+        assertThat(SchemaMigrationPolicies.job(m)).isEmpty();
+    }
+
+    private static String annotation(JsonNode object, String name) {
+        return object.path("metadata").path("annotations").path(name).asText();
+    }
+
     @Test
     void refusesTheLatestTag() {
         assertThatThrownBy(() -> new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).set("services.web.image.tag", "latest").call())
