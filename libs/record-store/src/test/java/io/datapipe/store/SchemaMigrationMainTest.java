@@ -2,17 +2,14 @@ package io.datapipe.store;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
+import io.datapipe.testsupport.MainProcess;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestPostgres;
 
@@ -29,14 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SchemaMigrationMainTest {
 
-    /** The JVM's exit status and what it printed. */
-    private record Run(int status, String output) {
-    }
-
     @Test
     void migratesAnEmptyDatabaseAndExitsZeroThenFindsNothingToDo() throws Exception {
         try (TestDatabase database = TestPostgres.get().createDatabase("migration")) {
-            Run first = migrate(database.jdbcUrl(), database.user(), database.password());
+            MainProcess first = migrate(database.jdbcUrl(), database.user(), database.password());
 
             assertThat(first.status()).as(first.output()).isZero();
             PGSimpleDataSource dataSource = new PGSimpleDataSource();
@@ -54,7 +47,7 @@ class SchemaMigrationMainTest {
                 assertThat(table.next() && table.getBoolean(1)).as("data_record exists").isTrue();
             }
 
-            Run again = migrate(database.jdbcUrl(), database.user(), database.password());
+            MainProcess again = migrate(database.jdbcUrl(), database.user(), database.password());
 
             assertThat(again.status()).as(again.output()).isZero();
             assertThat(again.output()).contains("0 migration(s) applied now");
@@ -68,31 +61,16 @@ class SchemaMigrationMainTest {
             closedPort = socket.getLocalPort();
         }
 
-        Run run = migrate("jdbc:postgresql://127.0.0.1:" + closedPort + "/datapipe", "datapipe", "");
+        MainProcess run = migrate("jdbc:postgresql://127.0.0.1:" + closedPort + "/datapipe", "datapipe", "");
 
         assertThat(run.status()).as(run.output()).isEqualTo(1);
         assertThat(run.output()).contains("database schema not migrated").contains("127.0.0.1:" + closedPort);
     }
 
     /** SchemaMigration's main in a new JVM with this test's class path, as the Job's container runs it. */
-    private static Run migrate(String url, String user, String password) throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path log = Files.createTempFile("schema-migration", ".log");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                                                                SchemaMigration.class.getName()))
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().putAll(Map.of("DATAPIPE_DB_URL", url, "DATAPIPE_DB_USER", user, "DATAPIPE_DB_PASSWORD", password));
-            Process process = builder.start();
-            boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-            if (!exited) {
-                process.destroyForcibly();
-            }
-            String output = Files.readString(log, StandardCharsets.UTF_8);
-            assertThat(exited).as("the migration exits within 60 s; it printed:\n" + output).isTrue();
-            return new Run(process.exitValue(), output);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+    private static MainProcess migrate(String url, String user, String password) throws IOException, InterruptedException {
+        return MainProcess.run(SchemaMigration.class,
+                               Map.of("DATAPIPE_DB_URL", url, "DATAPIPE_DB_USER", user, "DATAPIPE_DB_PASSWORD", password),
+                               Duration.ofSeconds(60));
     }
 }
