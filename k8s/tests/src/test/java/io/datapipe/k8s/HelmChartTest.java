@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import io.datapipe.k8s.Manifests.Workload;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,17 +35,52 @@ class HelmChartTest {
     private static final Map<String, String> RENDERED = new ConcurrentHashMap<>();
     /** The oldest Kubernetes the manifests are written for (the preStop sleep action is 1.30). */
     static final String KUBE_VERSION = "1.30.0";
+    /** The hook annotations' prefix (helm.sh/hook, -weight, -delete-policy), and what the rendered copy calls it. */
+    private static final String HOOK = "helm.sh/hook";
+    private static final String HOOK_RENAMED = "datapipe.test/helm-hook";
+    /**
+     * The chart with its hooks rendered: helm-java's template prints the release's manifest only, which
+     * leaves the hooks out (the migration Job, its ServiceAccount and NetworkPolicy). This copy of the chart
+     * names the hook annotations otherwise, so that they render with the rest; {@link #template} names them
+     * back. Nothing else differs.
+     */
+    private static final Path WITH_HOOKS = withHooksRendered();
+
+    private static Path withHooksRendered() {
+        try {
+            Path copy = Files.createTempDirectory("datapipe-chart").resolve("datapipe");
+            try (Stream<Path> files = Files.walk(Repo.CHART)) {
+                for (Path file : files.toList()) {
+                    Path target = copy.resolve(Repo.CHART.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else if (file.startsWith(Repo.CHART.resolve("templates"))) {
+                        Files.writeString(target, Files.readString(file).replace(HOOK, HOOK_RENAMED));
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            return copy;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** helm template of the chart, hooks included, configured by {@code options}. */
+    static String template(UnaryOperator<TemplateCommand> options) {
+        return options.apply(new Helm(WITH_HOOKS).template().withKubeVersion(KUBE_VERSION)).call().replace(HOOK_RENAMED, HOOK);
+    }
 
     /** helm template, default values ("default") or values-<env>.yaml, into the environment's namespace. */
     static Manifests render(String values) {
-        String text = RENDERED.computeIfAbsent(values, v -> {
-            var template = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withName("datapipe").withKubeVersion(KUBE_VERSION)
-                    .withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
+        String text = RENDERED.computeIfAbsent(values, v -> template(t -> {
+            var template = t.withName("datapipe").withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
             if (!"default".equals(v)) {
                 template = template.withValuesFile(Repo.CHART.resolve("values-" + v + ".yaml")).withValuesFile(Repo.overlay(v).resolve("platform.yaml"));
             }
-            return template.call();
-        });
+            return template;
+        }));
         return new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(text))));
     }
 
@@ -154,8 +195,7 @@ class HelmChartTest {
 
     @Test
     void aPersisterThatMigratesAtStartUpGetsNoJob() {
-        Manifests m = new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION)
-                .set("services.persister.migrate", true).call()))));
+        Manifests m = new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(template(t -> t.set("services.persister.migrate", true))))));
         assertThat(m.ofKind("Job")).isEmpty();
         assertThat(m.find("ServiceAccount", "persister-migration")).isEmpty();
         assertThat(m.find("NetworkPolicy", "persister-migration")).isEmpty();
@@ -190,10 +230,10 @@ class HelmChartTest {
 
     @Test
     void aBrokenValueIsCaughtByThePolicies() {
-        String text = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
+        String text = template(t -> t.withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
                 .withValuesFile(Repo.overlay("prd").resolve("platform.yaml"))
                 .set("securityContext.readOnlyRootFilesystem", false).set("services.persister.terminationGracePeriodSeconds", 10)
-                .set("services.web.rateLimit.user.capacity", 200).set("gateway.upstreamIdleTimeout", "2m").set("gateway.client.tlsMinVersion", "1.0").call();
+                .set("services.web.rateLimit.user.capacity", 200).set("gateway.upstreamIdleTimeout", "2m").set("gateway.client.tlsMinVersion", "1.0"));
         Map<String, List<String>> violations = Policies.check(new Manifests(Yaml.documents(text)));
         assertThat(violations).containsKeys("securityContext", "gracefulShutdown", "edgeRateLimits", "edgeUpstream", "edgeClient");
     }
