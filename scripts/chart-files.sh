@@ -14,6 +14,10 @@ cp k8s/base/otel-collector/config.yaml                 "$files/otel-collector-co
 cp k8s/components/alerting-chat/alertmanagerconfig.yaml "$files/alertmanagerconfig-chat.yaml"
 cp k8s/components/alarms/alertmanagerconfig.yaml       "$files/alertmanagerconfig-pager.yaml"
 cp k8s/components/verify-images/policy.yaml            "$files/verify-images-policy.yaml"
+mkdir -p "$files/migration"
+cp k8s/base/persister/migration-job.yaml            "$files/migration/job.yaml"
+cp k8s/base/persister/migration-networkpolicy.yaml  "$files/migration/networkpolicy.yaml"
+cp k8s/base/persister/migration-serviceaccount.yaml "$files/migration/serviceaccount.yaml"
 mkdir -p "$files/rabbitmq"
 for object in k8s/base/rabbitmq/*.yaml; do
   [ "$(basename "$object")" = kustomization.yaml ] || cp "$object" "$files/rabbitmq/"

@@ -21,18 +21,26 @@
 # newer than the jar (a jar rebuilt since is not what the cache was made from). services/aot-cache.sh makes
 # it from a training run through this file (AOT_TRAINING=1), so that it is dumped with exactly these flags;
 # the JVM skips a cache that does not fit (another JDK or module options) with a warning and starts without.
+#
+# With the OpenTelemetry agent, otel-agent.properties beside this file is the agent's configuration file
+# (the instrumentations the services use; OTEL_* variables and -Dotel.* options still win over it), unless
+# OTEL_JAVAAGENT_CONFIGURATION_FILE or -Dotel.javaagent.configuration-file names another.
 set -eu
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-jar= agent= previous= aot=
+jar= agent= previous= aot= agent_config=
 for arg in "$@"; do
     case $arg in
         -javaagent:*) agent=.agent ;;
         -XX:AOTCache=*|-XX:AOTCacheOutput=*|-XX:AOTMode=*|-XX:SharedArchiveFile=*|-Xshare:*) aot=given ;;
+        -Dotel.javaagent.configuration-file=*) agent_config=given ;;
     esac
     [ "$previous" = -jar ] && jar=$arg
     previous=$arg
 done
 case " ${JAVA_TOOL_OPTIONS:-} " in *" -javaagent:"*) agent=.agent ;; esac
+if [ -n "$agent" ] && [ -z "$agent_config" ] && [ -z "${OTEL_JAVAAGENT_CONFIGURATION_FILE:-}" ]; then
+    set -- "-Dotel.javaagent.configuration-file=$(dirname "$0")/otel-agent.properties" "$@"
+fi
 cache=
 if [ -n "$jar" ] && [ -z "$aot" ]; then
     cache="${jar%.jar}$agent.aot"

@@ -28,10 +28,10 @@ class DockerfileTest {
     }
 
     @Test
-    void theContextHoldsOnlyWhatMavenBuiltAndTheLauncher() {
+    void theContextHoldsOnlyWhatMavenBuiltTheLauncherAndTheAgentsConfiguration() {
         List<String> rules = Yaml.read(SERVICES.resolve(".dockerignore")).lines()
                 .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
-        assertThat(rules).containsExactly("*", "!launch.sh", "!*/target/datapipe-*.jar", "!*/target/libs/",
+        assertThat(rules).containsExactly("*", "!launch.sh", "!otel-agent.properties", "!*/target/datapipe-*.jar", "!*/target/libs/",
                                           "!*/target/otel/opentelemetry-javaagent.jar");
     }
 
@@ -46,6 +46,7 @@ class DockerfileTest {
             "Dockerfile | no agent                   | -javaagent:/opt/otel/opentelemetry-javaagent.jar | -Dx=y | lacks -javaagent",
             "Dockerfile | source copied in           | COPY ${SERVICE}/target/datapipe-${SERVICE}.jar /app/service.jar | COPY src/ /app/src/ | the image takes only what Maven built",
             "Dockerfile | no launcher                | COPY launch.sh /app/launch.sh | COPY ${SERVICE}/target/libs/ /app/x/ | launch.sh is not copied",
+            "Dockerfile | no agent configuration     | COPY otel-agent.properties /app/otel-agent.properties | COPY ${SERVICE}/target/libs/ /app/y/ | otel-agent.properties is not copied",
             "Dockerfile | shell-form entrypoint      | ENTRYPOINT [\"/app/launch.sh\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT /app/launch.sh -jar /app/service.jar | ENTRYPOINT must be exec form",
             "Dockerfile | java without the flags     | ENTRYPOINT [\"/app/launch.sh\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT [\"java\", \"-jar\", \"/app/service.jar\"] | ENTRYPOINT must be exec form /app/launch.sh",
             "Dockerfile | package install at runtime | EXPOSE 8080 | RUN apt-get update | RUN in the runtime stage",

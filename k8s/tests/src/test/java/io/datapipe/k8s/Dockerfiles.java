@@ -15,6 +15,8 @@ final class Dockerfiles {
     static final Pattern BASE_IMAGE = Pattern.compile("eclipse-temurin:(2[1-9]|[3-9]\\d)\\.\\d+\\.\\d+_\\d+-jre(-[a-z0-9.]+)?(@sha256:[a-f0-9]{64})?");
     static final String AGENT = "/opt/otel/opentelemetry-javaagent.jar";
     static final String LAUNCHER = "launch.sh";
+    /** The agent's configuration file, which the launcher passes to the agent from beside itself. */
+    static final String AGENT_CONFIG = "otel-agent.properties";
     /**
      * The most of the container's memory limit the heap may take: under load the rest of the process
      * measured up to 145 MiB on top of a 205 MiB heap (bench/results/2026-11-containers-memory.md).
@@ -84,6 +86,7 @@ final class Dockerfiles {
         boolean agent = false;
         boolean jar = false;
         boolean launcher = false;
+        boolean agentConfig = false;
         for (Instruction ins : runtime) {
             if (ins.keyword().equals("RUN")) {
                 out.add("RUN in the runtime stage (" + ins.args() + "): it would add a layer of changes; do it in a build stage");
@@ -91,13 +94,15 @@ final class Dockerfiles {
             if (ins.keyword().equals("COPY") && !ins.args().startsWith("--from")) {
                 String[] paths = ins.args().replaceAll("--\\S+\\s+", "").split("\\s+");
                 for (int p = 0; p < paths.length - 1; p++) {
-                    if (!paths[p].startsWith("${SERVICE}/target/") && !paths[p].equals(LAUNCHER)) {
-                        out.add("COPY " + paths[p] + ": the image takes only what Maven built (${SERVICE}/target/) and " + LAUNCHER);
+                    if (!paths[p].startsWith("${SERVICE}/target/") && !paths[p].equals(LAUNCHER) && !paths[p].equals(AGENT_CONFIG)) {
+                        out.add("COPY " + paths[p] + ": the image takes only what Maven built (${SERVICE}/target/), "
+                                + LAUNCHER + " and " + AGENT_CONFIG);
                     }
                 }
                 agent |= ins.args().equals("${SERVICE}/target/otel/opentelemetry-javaagent.jar " + AGENT);
                 jar |= ins.args().equals("${SERVICE}/target/datapipe-${SERVICE}.jar /app/service.jar");
                 launcher |= ins.args().equals(LAUNCHER + " /app/" + LAUNCHER);
+                agentConfig |= ins.args().equals(AGENT_CONFIG + " /app/" + AGENT_CONFIG);
             }
         }
         if (!agent) {
@@ -108,6 +113,9 @@ final class Dockerfiles {
         }
         if (!launcher) {
             out.add(LAUNCHER + " is not copied to /app/" + LAUNCHER);
+        }
+        if (!agentConfig) {
+            out.add(AGENT_CONFIG + " is not copied to /app/" + AGENT_CONFIG + ", beside the launcher that passes it to the agent");
         }
         if (runtime.stream().noneMatch(i -> i.keyword().equals("WORKDIR") && i.args().equals("/app"))) {
             out.add("WORKDIR is not /app");

@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import io.datapipe.k8s.Manifests.Workload;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,17 +35,52 @@ class HelmChartTest {
     private static final Map<String, String> RENDERED = new ConcurrentHashMap<>();
     /** The oldest Kubernetes the manifests are written for (the preStop sleep action is 1.30). */
     static final String KUBE_VERSION = "1.30.0";
+    /** The hook annotations' prefix (helm.sh/hook, -weight, -delete-policy), and what the rendered copy calls it. */
+    private static final String HOOK = "helm.sh/hook";
+    private static final String HOOK_RENAMED = "datapipe.test/helm-hook";
+    /**
+     * The chart with its hooks rendered: helm-java's template prints the release's manifest only, which
+     * leaves the hooks out (the migration Job, its ServiceAccount and NetworkPolicy). This copy of the chart
+     * names the hook annotations otherwise, so that they render with the rest; {@link #template} names them
+     * back. Nothing else differs.
+     */
+    private static final Path WITH_HOOKS = withHooksRendered();
+
+    private static Path withHooksRendered() {
+        try {
+            Path copy = Files.createTempDirectory("datapipe-chart").resolve("datapipe");
+            try (Stream<Path> files = Files.walk(Repo.CHART)) {
+                for (Path file : files.toList()) {
+                    Path target = copy.resolve(Repo.CHART.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else if (file.startsWith(Repo.CHART.resolve("templates"))) {
+                        Files.writeString(target, Files.readString(file).replace(HOOK, HOOK_RENAMED));
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            return copy;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** helm template of the chart, hooks included, configured by {@code options}. */
+    static String template(UnaryOperator<TemplateCommand> options) {
+        return options.apply(new Helm(WITH_HOOKS).template().withKubeVersion(KUBE_VERSION)).call().replace(HOOK_RENAMED, HOOK);
+    }
 
     /** helm template, default values ("default") or values-<env>.yaml, into the environment's namespace. */
     static Manifests render(String values) {
-        String text = RENDERED.computeIfAbsent(values, v -> {
-            var template = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withName("datapipe").withKubeVersion(KUBE_VERSION)
-                    .withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
+        String text = RENDERED.computeIfAbsent(values, v -> template(t -> {
+            var template = t.withName("datapipe").withNamespace("default".equals(v) ? "datapipe" : "datapipe-" + v);
             if (!"default".equals(v)) {
                 template = template.withValuesFile(Repo.CHART.resolve("values-" + v + ".yaml")).withValuesFile(Repo.overlay(v).resolve("platform.yaml"));
             }
-            return template.call();
-        });
+            return template;
+        }));
         return new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(text))));
     }
 
@@ -129,6 +170,44 @@ class HelmChartTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "dev", "stg", "prd"})
+    void migratesInAHookBeforeInstallAndUpgradeWithThePersistersImageAndDatabase(String values) {
+        Manifests m = render(values);
+        ObjectNode job = m.find("Job", "persister-migration").orElseThrow();
+        assertThat(annotation(job, "helm.sh/hook")).isEqualTo("pre-install,pre-upgrade");
+        assertThat(annotation(job, "helm.sh/hook-delete-policy")).isEqualTo("before-hook-creation");
+        // Helm applies nothing of the release before its hooks: what the Job runs with is a hook too, made first.
+        for (String kind : List.of("ServiceAccount", "NetworkPolicy")) {
+            ObjectNode before = m.find(kind, "persister-migration").orElseThrow();
+            assertThat(annotation(before, "helm.sh/hook")).as(kind).isEqualTo("pre-install,pre-upgrade");
+            assertThat(Integer.parseInt(annotation(before, "helm.sh/hook-weight"))).as(kind).isLessThan(Integer.parseInt(annotation(job, "helm.sh/hook-weight")));
+        }
+        Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
+        JsonNode container = job.at("/spec/template/spec/containers/0");
+        assertThat(container.path("image").asText()).isEqualTo(persister.containers().getFirst().path("image").asText());
+        // Written into the Job: the ConfigMap does not exist before an install and is the previous release's before an upgrade.
+        assertThat(container.findValues("configMapKeyRef")).isEmpty();
+        assertThat(m.environment((ObjectNode) container).get("DATAPIPE_DB_URL")).isEqualTo(m.environment(persister.containers().getFirst()).get("DATAPIPE_DB_URL"));
+        assertThat(m.environment(persister.containers().getFirst())).containsEntry("DATAPIPE_DB_MIGRATE", "false");
+        assertThat(SchemaMigrationPolicies.job(m)).isEmpty();
+    }
+
+    @Test
+    void aPersisterThatMigratesAtStartUpGetsNoJob() {
+        Manifests m = new Manifests(new ArrayList<>(Yaml.copy(Yaml.documents(template(t -> t.set("services.persister.migrate", true))))));
+        assertThat(m.ofKind("Job")).isEmpty();
+        assertThat(m.find("ServiceAccount", "persister-migration")).isEmpty();
+        assertThat(m.find("NetworkPolicy", "persister-migration")).isEmpty();
+        Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
+        assertThat(m.environment(persister.containers().getFirst())).containsEntry("DATAPIPE_DB_MIGRATE", "true");
+        assertThat(SchemaMigrationPolicies.job(m)).isEmpty();
+    }
+
+    private static String annotation(JsonNode object, String name) {
+        return object.path("metadata").path("annotations").path(name).asText();
+    }
+
     @Test
     void refusesTheLatestTag() {
         assertThatThrownBy(() -> new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).set("services.web.image.tag", "latest").call())
@@ -151,10 +230,10 @@ class HelmChartTest {
 
     @Test
     void aBrokenValueIsCaughtByThePolicies() {
-        String text = new Helm(Repo.CHART).template().withKubeVersion(KUBE_VERSION).withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
+        String text = template(t -> t.withNamespace("datapipe-prd").withValuesFile(Repo.CHART.resolve("values-prd.yaml"))
                 .withValuesFile(Repo.overlay("prd").resolve("platform.yaml"))
                 .set("securityContext.readOnlyRootFilesystem", false).set("services.persister.terminationGracePeriodSeconds", 10)
-                .set("services.web.rateLimit.user.capacity", 200).set("gateway.upstreamIdleTimeout", "2m").set("gateway.client.tlsMinVersion", "1.0").call();
+                .set("services.web.rateLimit.user.capacity", 200).set("gateway.upstreamIdleTimeout", "2m").set("gateway.client.tlsMinVersion", "1.0"));
         Map<String, List<String>> violations = Policies.check(new Manifests(Yaml.documents(text)));
         assertThat(violations).containsKeys("securityContext", "gracefulShutdown", "edgeRateLimits", "edgeUpstream", "edgeClient");
     }

@@ -43,6 +43,11 @@ final class Manifests {
             return containers;
         }
 
+        /** A Job: its pods run to completion, so they have no probes and no disruption budget. */
+        boolean runsToCompletion() {
+            return "Job".equals(kind());
+        }
+
         /** One of this project's services (component api or worker), as opposed to the collector or a broker. */
         boolean isService() {
             Map<String, String> labels = podLabels();

@@ -47,9 +47,14 @@ class OverlayTest {
         for (Workload w : render(env).workloads()) {
             if (w.isService()) {
                 assertThat(w.containers().getFirst().path("image").asText())
-                        .matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/datapipe/" + w.name() + ":\\d+\\.\\d+\\.\\d+([-+][\\w.]+)?");
+                        .matches(fromTheRegistryAtAFixedVersion(w.name()));
             }
         }
+    }
+
+    /** The pattern of a service's image in the environment's ECR registry, at a fixed version. */
+    private static String fromTheRegistryAtAFixedVersion(String service) {
+        return "\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/datapipe/" + service + ":\\d+\\.\\d+\\.\\d+([-+][\\w.]+)?";
     }
 
     @ParameterizedTest
@@ -81,9 +86,43 @@ class OverlayTest {
                     .containsEntry("OTEL_PROPAGATORS", "tracecontext,baggage,xray")
                     .containsEntry("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=" + env + ",deployment.environment.name=" + env);
             if (env2.containsKey("DATAPIPE_DB_URL")) {
-                assertThat(env2).as(w.id()).containsEntry("DATAPIPE_DB_MIGRATE", String.valueOf(w.name().equals("persister")));
+                // The persister owns the schema, but in Kubernetes the release's Job migrates it (migratesOnceAsAJobBeforeThePersister).
+                assertThat(env2).as(w.id()).containsEntry("DATAPIPE_DB_MIGRATE", "false");
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void migratesOnceAsAJobBeforeThePersister(String env) {
+        Manifests m = render(env);
+        ObjectNode job = m.find("Job", "persister-migration").orElseThrow();
+        Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
+        JsonNode container = job.at("/spec/template/spec/containers/0");
+        assertThat(job.at("/metadata/annotations/argocd.argoproj.io~1hook").asText()).isEqualTo("Sync");
+        assertThat(job.at("/metadata/annotations/argocd.argoproj.io~1hook-delete-policy").asText()).isEqualTo("BeforeHookCreation");
+        assertThat(Manifests.syncWave(job)).isEqualTo(-1).isLessThan(Manifests.syncWave(persister.object()));
+        assertThat(container.path("image").asText()).isEqualTo(persister.containers().getFirst().path("image").asText())
+                .matches(fromTheRegistryAtAFixedVersion("persister"));
+        assertThat(Yaml.JSON.convertValue(container.path("command"), List.class))
+                .containsExactly("/app/launch.sh", "-cp", "/app/service.jar", SchemaMigrationPolicies.MAIN);
+        assertThat(m.environment((ObjectNode) container)).containsEntry("DATAPIPE_DB_URL", m.environment(persister.containers().getFirst()).get("DATAPIPE_DB_URL"))
+                .containsEntry("OTEL_JAVAAGENT_ENABLED", "false");
+        assertThat(m.environment(persister.containers().getFirst())).containsEntry("DATAPIPE_DB_MIGRATE", "false");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void theMigrationReachesPostgresAndDnsOnly(String env) {
+        Manifests m = render(env);
+        Map<String, String> pod = Manifests.strings(m.find("Job", "persister-migration").orElseThrow().at("/spec/template/metadata/labels"));
+        List<ObjectNode> policies = m.ofKind("NetworkPolicy").filter(p -> Manifests.selects(p.at("/spec/podSelector"), pod)).toList();
+        assertThat(policies).extracting(Manifests::name).containsExactlyInAnyOrder("default-deny-all", "allow-dns", "persister-migration");
+        ObjectNode own = m.find("NetworkPolicy", "persister-migration").orElseThrow();
+        assertThat(own.at("/spec/policyTypes").toString()).contains("Ingress").contains("Egress");
+        assertThat(own.at("/spec/ingress").isEmpty()).isTrue();
+        assertThat(own.at("/spec/egress").findValuesAsText("port")).containsExactly("5432");
+        assertThat(m.find("NetworkPolicy", "allow-dns").orElseThrow().at("/spec/egress").findValuesAsText("port")).containsOnly("53");
     }
 
     @ParameterizedTest

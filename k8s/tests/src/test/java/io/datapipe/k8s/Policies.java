@@ -62,6 +62,8 @@ final class Policies {
         ALL.put("dbExporter", DatabaseExporterPolicies::credentialsAndDatabase);
         ALL.put("dbExporterNetwork", DatabaseExporterPolicies::network);
         ALL.put("dbExporterScraping", DatabaseExporterPolicies::scraping);
+        ALL.put("schemaMigration", SchemaMigrationPolicies::job);
+        ALL.put("schemaMigrationNetwork", SchemaMigrationPolicies::network);
         ALL.put("syncWaves", Policies::syncWaves);
         ALL.put("references", Policies::references);
         ALL.put("autoscaling", Policies::autoscaling);
@@ -160,10 +162,16 @@ final class Policies {
                                 "seccompProfile is not RuntimeDefault"),
             new ContainerRule("imageTags", c -> imageViolation(c.spec().path("image").asText())));
 
-    /** The violations of one policy's container rules, each prefixed with the workload and container. */
+    /**
+     * The violations of one policy's container rules, each prefixed with the workload and container.
+     * Probes are for pods that keep running: not a Job's.
+     */
     static List<String> containers(Manifests m, String policy) {
         List<String> out = new ArrayList<>();
         for (Workload w : m.workloads()) {
+            if ("probes".equals(policy) && w.runsToCompletion()) {
+                continue;
+            }
             for (ObjectNode spec : w.containers()) {
                 Container c = new Container(w, spec);
                 CONTAINER_RULES.stream().filter(rule -> rule.policy().equals(policy))
@@ -212,11 +220,14 @@ final class Policies {
         return "latest".equals(matcher.group("tag")) ? "image '" + image + "' uses the latest tag" : null;
     }
 
-    /** A PodDisruptionBudget selects the pods of every workload that runs pods. */
+    /**
+     * A PodDisruptionBudget selects the pods of every workload that runs pods, but a Job's: an evicted
+     * attempt is retried (backoffLimit), and a budget would only hold up the node's drain.
+     */
     static List<String> disruptionBudgets(Manifests m) {
         List<String> out = new ArrayList<>();
         for (Workload w : m.workloads()) {
-            if (m.runsPods(w) && m.ofKind("PodDisruptionBudget").noneMatch(p -> Manifests.selects(p.path("spec").path("selector"), w.podLabels()))) {
+            if (m.runsPods(w) && !w.runsToCompletion() && m.ofKind("PodDisruptionBudget").noneMatch(p -> Manifests.selects(p.path("spec").path("selector"), w.podLabels()))) {
                 out.add(w.id() + ": no PodDisruptionBudget selects its pods");
             }
         }
@@ -267,16 +278,7 @@ final class Policies {
             m.ofKind("NetworkPolicy").filter(p -> Manifests.selects(p.path("spec").path("podSelector"), w.podLabels())
                     || p.path("spec").path("podSelector").isEmpty()).forEach(p -> {
                 String where = w.id() + " via NetworkPolicy/" + Manifests.name(p);
-                for (JsonNode rule : p.path("spec").path("egress")) {
-                    if (rule.path("ports").isEmpty()) {
-                        out.add(where + ": egress rule without ports (any port)");
-                    }
-                    for (JsonNode port : rule.path("ports")) {
-                        if (!port.path("port").canConvertToInt() || !ALLOWED_EGRESS_PORTS.contains(port.path("port").asInt())) {
-                            out.add(where + ": egress to port " + port.path("port").asText() + " is not allowed");
-                        }
-                    }
-                }
+                egressOutside(p, ALLOWED_EGRESS_PORTS, " is not allowed").forEach(v -> out.add(where + ": " + v));
                 for (JsonNode rule : p.path("spec").path("ingress")) {
                     if (rule.path("from").isEmpty()) {
                         out.add(where + ": ingress rule open to every source");
@@ -291,6 +293,25 @@ final class Policies {
                     }
                 }
             });
+        }
+        return out;
+    }
+
+    /**
+     * What a NetworkPolicy's egress rules open beyond the allowed ports: a rule without ports (any port),
+     * and each port not allowed, followed by {@code why}.
+     */
+    static List<String> egressOutside(JsonNode policy, Set<Integer> allowed, String why) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode rule : policy.path("spec").path("egress")) {
+            if (rule.path("ports").isEmpty()) {
+                out.add("egress rule without ports (any port)");
+            }
+            for (JsonNode port : rule.path("ports")) {
+                if (!port.path("port").canConvertToInt() || !allowed.contains(port.path("port").asInt())) {
+                    out.add("egress to port " + port.path("port").asText() + why);
+                }
+            }
         }
         return out;
     }

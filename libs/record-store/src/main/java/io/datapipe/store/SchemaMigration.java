@@ -15,6 +15,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import static jakarta.interceptor.Interceptor.Priority.APPLICATION;
+import static java.lang.System.Logger.Level.ERROR;
 import static java.lang.System.Logger.Level.INFO;
 
 /**
@@ -25,7 +26,8 @@ import static java.lang.System.Logger.Level.INFO;
  * so several replicas starting together migrate once.
  *
  * <p>In Kubernetes the migrations run once per release instead, before the new pods start, from the
- * persister's image ({@link #main}: a Job that Argo CD runs as a PreSync hook), and the pods start with
+ * persister's image ({@link #main}: a Job that Argo CD runs as a Sync hook before the services' wave,
+ * Helm as a pre-install and pre-upgrade hook), and the pods start with
  * {@code datapipe.db.migrate=false}: {@link SchemaHealthCheck} then keeps them not ready until the schema
  * has every migration they carry.
  */
@@ -69,7 +71,9 @@ public class SchemaMigration {
     }
 
     /**
-     * Runs the migrations and exits: the release-time Job ({@code k8s/base/persister/migration-job.yaml}),
+     * Runs the migrations and exits, 0 when the schema is current, 1 when it could not be made so (the
+     * database unreachable, a login refused, a migration failed; the reason is logged): the release-time
+     * Job ({@code k8s/base/persister/migration-job.yaml}),
      * {@code launch.sh -cp /app/service.jar io.datapipe.store.SchemaMigration}. The database is the
      * services' own configuration ({@code datapipe.db.url}, {@code datapipe.db.user},
      * {@code datapipe.db.password}: {@code DATAPIPE_DB_*} in the environment); no CDI container starts.
@@ -77,13 +81,18 @@ public class SchemaMigration {
      * @param args none
      */
     public static void main(String[] args) {
-        Config config = ConfigProvider.getConfig();
-        org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();
-        dataSource.setUrl(config.getValue("datapipe.db.url", String.class));
-        dataSource.setUser(config.getValue("datapipe.db.user", String.class));
-        dataSource.setPassword(config.getOptionalValue("datapipe.db.password", String.class).orElse(""));
-        dataSource.setConnectTimeout(Math.toIntExact(
-                config.getOptionalValue("datapipe.db.connect-timeout-ms", Long.class).orElse(3000L) / 1000));
-        migrate(flyway(dataSource));
+        try {
+            Config config = ConfigProvider.getConfig();
+            org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();
+            dataSource.setUrl(config.getValue("datapipe.db.url", String.class));
+            dataSource.setUser(config.getValue("datapipe.db.user", String.class));
+            dataSource.setPassword(config.getOptionalValue("datapipe.db.password", String.class).orElse(""));
+            dataSource.setConnectTimeout(Math.toIntExact(
+                    config.getOptionalValue("datapipe.db.connect-timeout-ms", Long.class).orElse(3000L) / 1000));
+            migrate(flyway(dataSource));
+        } catch (RuntimeException e) {
+            LOGGER.log(ERROR, "database schema not migrated: " + e.getMessage(), e);
+            System.exit(1);
+        }
     }
 }

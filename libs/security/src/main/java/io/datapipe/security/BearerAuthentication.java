@@ -4,11 +4,14 @@ import java.util.List;
 import java.util.Map;
 
 import io.datapipe.http.ApiException;
+import io.datapipe.http.ApiRoutes;
 import io.datapipe.http.Problem;
+
+import org.eclipse.microprofile.config.Config;
 
 /**
  * Authenticates a request by its {@code Authorization: Bearer} token and checks a role, for endpoints served
- * by the web server's own routing rather than through Helidon security's JAX-RS filters. The checks are the
+ * by the web server's own routing ({@link ApiRoutes}) rather than through Helidon security's JAX-RS filters. The checks are the
  * {@link TokenVerifier}'s and the refusals those of {@link BearerTokenProvider} and
  * {@link SecurityProblemMapper}: 401 with a {@code WWW-Authenticate: Bearer} challenge, 403 without the role,
  * 503 with {@code Retry-After} when the verification keys cannot be loaded.
@@ -23,6 +26,26 @@ public final class BearerAuthentication {
 
     public BearerAuthentication(TokenVerifier verifier) {
         this.verifier = verifier;
+    }
+
+    /**
+     * Authentication with the process's verifier of the configured token settings ({@link TokenVerifier#of}).
+     *
+     * @param config the configuration ({@code datapipe.jwt.*})
+     * @return the authentication
+     */
+    public static BearerAuthentication from(Config config) {
+        return new BearerAuthentication(TokenVerifier.of(JwtSettings.from(config)));
+    }
+
+    /**
+     * The authenticator of routes that need a role.
+     *
+     * @param role the role
+     * @return the authenticator: the caller's user id, or the refusals of {@link #authenticate}
+     */
+    public ApiRoutes.Authenticator requiring(String role) {
+        return authorization -> authenticate(authorization, role).subject();
     }
 
     /**

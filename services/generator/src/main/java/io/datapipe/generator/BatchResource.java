@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.datapipe.contract.RecordMessage;
+import io.datapipe.http.Answer;
 import io.datapipe.http.ApiException;
 import io.datapipe.http.RateLimits;
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.datapipe.contract.RecordMessage;
+import io.datapipe.http.Answer;
 import io.datapipe.http.ApiException;
 
 import jakarta.enterprise.context.ApplicationScoped;

@@ -39,7 +39,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperties;
  *     same ids, and the persister, which never stores an id twice, stores each record once.</li>
  *     <li>This replica also remembers its keys for {@code datapipe.generator.idempotency-window-seconds}
  *     (default a day), at most {@code datapipe.generator.idempotency-max-keys} (least recently used go
- *     first): a retry it has answered before gets the same {@code receivedAt} too and
+ *     first; a key takes a few hundred bytes whether its request held one record or a batch, so that
+ *     bound is also the memory's): a retry it has answered before gets the same {@code receivedAt} too and
  *     {@code Idempotent-Replayed: true} without publishing again, the same key with a different body is a
  *     client error (422), and a retry that arrives while the first request still waits for the broker
  *     waits for its answer.</li>
@@ -60,15 +61,26 @@ public class IdempotencyKeys {
     private record Key(String userId, String key) {
     }
 
-    /** The identity a key gave its records, and the latest attempt to publish them. */
+    /**
+     * What a key's first request was, and the latest attempt to publish its records. The ids are not kept:
+     * they are derived from the key, the body's digest and the count whenever they are needed, so that an
+     * entry takes the same few hundred bytes for one record and for a batch of the largest size, and the
+     * remembered keys bound the memory they take by their number alone.
+     */
     private static final class Entry {
         private final byte[] bodyDigest;
-        private final Identity identity;
+        private final int records;
+        private final Instant receivedAt;
         private CompletableFuture<Void> attempt;
 
-        private Entry(byte[] bodyDigest, Identity identity) {
+        private Entry(byte[] bodyDigest, int records, Instant receivedAt) {
             this.bodyDigest = bodyDigest;
-            this.identity = identity;
+            this.records = records;
+            this.receivedAt = receivedAt;
+        }
+
+        private Identity identity(Key key) {
+            return Identity.keyed(key.userId(), key.key(), bodyDigest, records, receivedAt);
         }
     }
 
@@ -97,12 +109,12 @@ public class IdempotencyKeys {
             return new Identity(List.copyOf(ids), now());
         }
 
-        static Identity keyed(String userId, String key, byte[] bodyDigest, int records) {
+        static Identity keyed(String userId, String key, byte[] bodyDigest, int records, Instant receivedAt) {
             List<UUID> ids = new ArrayList<>(records);
             for (int i = 0; i < records; i++) {
                 ids.add(RecordIds.keyed(userId, key, bodyDigest, i));
             }
-            return new Identity(List.copyOf(ids), now());
+            return new Identity(List.copyOf(ids), receivedAt);
         }
     }
 
@@ -153,7 +165,7 @@ public class IdempotencyKeys {
         Key scoped = new Key(userId, key);
         Entry entry = keys.get(scoped);
         if (entry == null) {
-            Entry fresh = new Entry(digest, Identity.keyed(userId, key, digest, records));
+            Entry fresh = new Entry(digest, records, Identity.now());
             entry = keys.putIfAbsent(scoped, fresh);
             entry = entry == null ? fresh : entry;
         }
@@ -170,14 +182,15 @@ public class IdempotencyKeys {
             }
             attempt = entry.attempt;
         }
+        Identity identity = entry.identity(scoped);
         if (!mine) {
             await(attempt);
-            return new Accepted(entry.identity, true);
+            return new Accepted(identity, true);
         }
         try {
-            publish.accept(entry.identity);
+            publish.accept(identity);
             attempt.complete(null);
-            return new Accepted(entry.identity, false);
+            return new Accepted(identity, false);
         } catch (RuntimeException e) {
             attempt.completeExceptionally(e);
             throw e;

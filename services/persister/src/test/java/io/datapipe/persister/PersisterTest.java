@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,9 +17,7 @@ import io.datapipe.contract.JsonLimits;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordIds;
 import io.datapipe.contract.RecordMessage;
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
-import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
@@ -49,6 +46,7 @@ class PersisterTest {
     private static final TestRabbitMq BROKER = TestRabbitMq.get();
     private static final RecordCodec CODEC = RecordCodec.standard();
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static PersisterResources resources;
     private static TestTopology topology;
     private static TestDatabase database;
 
@@ -57,21 +55,15 @@ class PersisterTest {
 
     @BeforeAll
     static void configure() {
-        topology = BROKER.topology("persister");
-        database = TestPostgres.get().createDatabase("persister");
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(database.serviceConfig());
-        config.putAll(TestTokens.get().serviceConfig());
-        config.put("datapipe.persister.batch-size", "50");
-        config.put("datapipe.persister.prefetch", "200");
-        TestConfig.register(config);
+        resources = PersisterResources.register(BROKER, "persister", Map.of("datapipe.persister.batch-size", "50",
+                                                                             "datapipe.persister.prefetch", "200"));
+        topology = resources.topology();
+        database = resources.database();
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        topology.close();
-        database.close();
+        resources.close();
     }
 
     @BeforeEach

@@ -10,7 +10,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * The web console's configuration; the console itself is static content at {@code /} (see
@@ -33,7 +32,6 @@ public class ConsoleResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "The web console's settings", description = "Identity provider, client id, API URLs and roles.")
     public Response get() {
         CacheControl noStore = new CacheControl();
         noStore.setNoStore(true);

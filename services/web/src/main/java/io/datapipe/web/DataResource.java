@@ -1,33 +1,24 @@
 package io.datapipe.web;
 
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
-import io.datapipe.security.Roles;
 import io.datapipe.store.DataRecord;
-import io.helidon.security.annotations.Authenticated;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
+import jakarta.persistence.PersistenceException;
 import org.eclipse.microprofile.config.inject.ConfigProperties;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+
+import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * Records, read side; only ever the caller's own.
@@ -37,18 +28,20 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
  *     <li>{@code GET /data/{id}} (role {@code data.read}): one of the caller's records; 404 when there is
  *     no such record or it belongs to someone else, which are indistinguishable on purpose.</li>
  * </ul>
+ * {@link DataRoutes} serves them, having checked the caller, the role and the limits. A read that failed
+ * because the database is unreachable is a 503 with {@code Retry-After}; any other persistence failure is a
+ * bug, the generic 500.
  */
-@Path("/data")
 @ApplicationScoped
-@Authenticated
-@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer", bearerFormat = "JWT")
-@SecurityRequirement(name = "bearer")
 public class DataResource {
+
+    private static final System.Logger LOGGER = System.getLogger(DataResource.class.getName());
 
     private final RecordQueries queries;
     private final Cursors cursors;
     private final int defaultLimit;
     private final int maxLimit;
+    private final Duration retryAfter;
 
     @Inject
     DataResource(RecordQueries queries,
@@ -58,21 +51,20 @@ public class DataResource {
         this.cursors = cursors;
         this.defaultLimit = config.defaultLimit();
         this.maxLimit = config.maxLimit();
+        this.retryAfter = config.retryAfter();
     }
 
-    @GET
-    @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed(Roles.DATA_READ)
-    @Operation(summary = "List the caller's records", description = "Newest first; follow nextCursor for older records.")
-    @APIResponse(responseCode = "200", description = "A page of records")
-    @APIResponse(responseCode = "400", description = "limit out of range, or a cursor not issued to this caller")
-    @APIResponse(responseCode = "401", description = "Missing or invalid bearer token")
-    @APIResponse(responseCode = "403", description = "The token lacks the data.read role")
-    @APIResponse(responseCode = "503", description = "The database is unavailable; retry after Retry-After seconds")
-    public RecordPage list(@Parameter(description = "page size, 1 to 500 (default 50)") @QueryParam("limit") String limit,
-                           @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor,
-                           @Context SecurityContext security) {
-        String userId = security.getUserPrincipal().getName();
+    /**
+     * A page of the caller's records.
+     *
+     * @param limit  the {@code limit} query parameter, or {@code null}
+     * @param cursor the {@code cursor} query parameter, or {@code null}
+     * @param userId the authenticated caller
+     * @return the page
+     * @throws ApiException 400 for a limit out of range or a cursor not issued to the caller, 503 when the
+     *                      database is unavailable
+     */
+    RecordPage list(String limit, String cursor, String userId) {
         int size = limit(limit);
         Optional<Cursors.Position> after = Optional.empty();
         if (cursor != null) {
@@ -80,7 +72,8 @@ public class DataResource {
                     () -> ApiException.badRequest("INVALID_CURSOR", "the cursor is not one this API issued to you")));
         }
         // One row more than asked tells whether there is a next page.
-        List<DataRecord> rows = queries.page(userId, after, size + 1);
+        Optional<Cursors.Position> from = after;
+        List<DataRecord> rows = read(() -> queries.page(userId, from, size + 1));
         boolean more = rows.size() > size;
         List<DataRecord> page = more ? rows.subList(0, size) : rows;
         String next = null;
@@ -91,18 +84,19 @@ public class DataResource {
         return new RecordPage(page.stream().map(RecordView::of).toList(), next);
     }
 
-    @GET
-    @Path("/{id}")
-    @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed(Roles.DATA_READ)
-    @Operation(summary = "Get one of the caller's records")
-    @APIResponse(responseCode = "200", description = "The record")
-    @APIResponse(responseCode = "400", description = "The id is not a UUID")
-    @APIResponse(responseCode = "404", description = "No such record, or not the caller's")
-    public RecordView get(@PathParam("id") String id, @Context SecurityContext security) {
+    /**
+     * One of the caller's records.
+     *
+     * @param id     the {@code id} path parameter
+     * @param userId the authenticated caller
+     * @return the record
+     * @throws ApiException 400 for an id that is not a UUID, 404 when there is no such record of the caller,
+     *                      503 when the database is unavailable
+     */
+    RecordView get(String id, String userId) {
         UUID recordId = RecordIds.parse(id).orElseThrow(
                 () -> ApiException.badRequest("INVALID_ID", "the record id must be a UUID"));
-        return queries.find(security.getUserPrincipal().getName(), recordId)
+        return read(() -> queries.find(userId, recordId))
                 .map(RecordView::of)
                 .orElseThrow(() -> ApiException.notFound("no record with this id"));
     }
@@ -120,5 +114,31 @@ public class DataResource {
             // refused below
         }
         throw ApiException.badRequest("INVALID_LIMIT", "limit must be a whole number from 1 to " + maxLimit);
+    }
+
+    /** Runs a query; the database's unavailability becomes a 503, any other failure goes on as it is. */
+    private <T> T read(Supplier<T> query) {
+        try {
+            return query.get();
+        } catch (PersistenceException e) {
+            if (!isUnavailability(e)) {
+                throw e;
+            }
+            LOGGER.log(WARNING, () -> "database unavailable: " + e.getMessage());
+            throw ApiException.serviceUnavailable("the database is unavailable", retryAfter);
+        }
+    }
+
+    static boolean isUnavailability(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -6,8 +6,6 @@ import java.util.UUID;
 import io.datapipe.store.DataRecord;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One record as the API shows it.
@@ -18,7 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param persistedAt when the persister stored it
  */
 public record RecordView(UUID id,
-                         @JsonRawValue @Schema(type = SchemaType.OBJECT) String payload,
+                         @JsonRawValue String payload,
                          Instant receivedAt,
                          Instant persistedAt) {
 

@@ -12,12 +12,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code META-INF/microprofile-config.properties}. Inject with {@code @Inject @ConfigProperties WebConfig}.
  */
 @Dependent // a bean-defining annotation: the archive is discovered by annotations
-@ConfigProperties(prefix = "datapipe.web")
+@ConfigProperties(prefix = WebConfig.PREFIX)
 public class WebConfig {
 
-    @ConfigProperty(name = "default-limit")
+    static final String PREFIX = "datapipe.web";
+    static final String DEFAULT_LIMIT = "default-limit";
+    static final String MAX_LIMIT = "max-limit";
+
+    @ConfigProperty(name = DEFAULT_LIMIT)
     int defaultLimit;
-    @ConfigProperty(name = "max-limit")
+    @ConfigProperty(name = MAX_LIMIT)
     int maxLimit;
     @ConfigProperty(name = "cursor-secret")
     Optional<String> cursorSecret;

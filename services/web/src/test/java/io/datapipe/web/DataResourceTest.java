@@ -227,15 +227,59 @@ class DataResourceTest {
     }
 
     @Test
+    void refusesOtherMethodsAndOtherMediaTypes() {
+        String alice = TOKENS.token("alice", "data.read");
+        for (WebTarget path : List.of(target.path("/data"), target.path("/data/" + ALICE_NEWEST_FIRST.get(0)))) {
+            Response post = path.request().header("Authorization", "Bearer " + alice)
+                    .post(jakarta.ws.rs.client.Entity.json("{}"));
+            assertThat(post.getHeaderString("Allow")).isEqualTo("GET,OPTIONS");
+            assertProblem(post, 405);
+            Response options = path.request().options();
+            assertThat(options.getStatus()).isEqualTo(200);
+            assertThat(options.getHeaderString("Allow")).isEqualTo("GET,OPTIONS");
+            assertProblem(path.request("application/xml").header("Authorization", "Bearer " + alice).get(), 406);
+            // As JAX-RS matched the media type first: 406 before the token is looked at.
+            assertProblem(path.request("application/xml").get(), 406);
+        }
+    }
+
+    @Test
+    void answersWithTheRateLimitAndCountsEachRouteUnderItsTemplate() {
+        Response page = get(target.path("/data"), TOKENS.token("alice", "data.read"));
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getMediaType().toString()).isEqualTo("application/json");
+        assertThat(page.getHeaderString("RateLimit-Limit")).isNotNull();
+        assertThat(get(target.path("/data/" + ALICE_NEWEST_FIRST.get(0)), TOKENS.token("alice", "data.read")).getStatus())
+                .isEqualTo(200);
+
+        String metrics = target.path("/metrics").request().get(String.class);
+        assertThat(metrics).contains("http_server_request_duration_seconds_count{http_request_method=\"GET\","
+                                     + "http_response_status_code=\"200\",http_route=\"/data\",mp_scope=\"application\",}")
+                .contains("http_server_request_duration_seconds_count{http_request_method=\"GET\","
+                          + "http_response_status_code=\"200\",http_route=\"/data/{id}\",mp_scope=\"application\",}");
+    }
+
+    @Test
     void servesHealthMetricsAndOpenApi() {
         assertThat(target.path("/health/ready").request().get(String.class)).contains("\"database\"");
         assertThat(target.path("/health/live").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
-        assertThat(target.path("/openapi").request().get(String.class)).contains("/data/{id}");
-        String version = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class)
-                .path("info").path("version").asText();
+        JsonNode openApi = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class);
+        assertThat(openApi.path("paths").has("/data/{id}")).isTrue();
+        String version = openApi.path("info").path("version").asText();
         assertThat(version).as("the build's version, not a literal").matches("\\d+\\.\\d+\\.\\d+.*")
                 .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.version", String.class));
+        JsonNode limit = null;
+        for (JsonNode parameter : openApi.path("paths").path("/data").path("get").path("parameters")) {
+            if (parameter.path("name").asText().equals("limit")) {
+                limit = parameter.path("schema");
+            }
+        }
+        assertThat(limit).as("GET /data's limit").isNotNull();
+        assertThat(limit.path("maximum").asInt()).as("datapipe.web.max-limit")
+                .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.web.max-limit", Integer.class));
+        assertThat(limit.path("default").asInt()).as("datapipe.web.default-limit")
+                .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.web.default-limit", Integer.class));
     }
 
     private static Response get(WebTarget target, String token) {
