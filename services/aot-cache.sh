@@ -13,9 +13,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
-# A run that ends otherwise than with the cache says so, with its status (a signal's too: 128 + its number).
-trap 'status=$?; rm -f "$log"; [ "$status" = 0 ] || echo "aot-cache.sh: ended with status $status" >&2' EXIT
-trap 'echo "aot-cache.sh: failed at line $LINENO" >&2' ERR
+pid=
+# The messages go to the standard error the script was started with (fd 4), also from inside a
+# redirection of its own. A run that ends otherwise than with the cache says so, with its status (a
+# signal's too: 128 + its number), and stops its training run rather than leave it serving.
+exec 4>&2
+trap 'status=$?; rm -f "$log"; [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+      [ "$status" = 0 ] || echo "aot-cache.sh: ended with status $status" >&4' EXIT
+trap 'echo "aot-cache.sh: failed at line $LINENO" >&4' ERR
+# A probe whose connection the server resets (as it may while it is still opening) must fail its write,
+# not kill this script with SIGPIPE: that ended runs with no cache and no word.
+trap '' PIPE
 # Nothing listens on port 9 (discard): a connection there is refused at once.
 AOT_TRAINING=1 "$here/launch.sh" -Xlog:aot=error,cds=error -Dserver.port=0 \
     -Ddatapipe.rabbitmq.host=127.0.0.1 -Ddatapipe.rabbitmq.port=9 \
@@ -50,6 +58,7 @@ for path in /health/started /health/live /health/ready /metrics; do
 done
 kill -TERM "$pid"
 wait "$pid" || true
+pid=
 if [ ! -s "$cache" ]; then
     echo "aot-cache.sh: the training run wrote no $cache; its output:" >&2
     grep -v "^\[" "$log" | tail -n 40 >&2
