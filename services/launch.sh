@@ -24,7 +24,8 @@
 #
 # With the OpenTelemetry agent, otel-agent.properties beside this file is the agent's configuration file
 # (the instrumentations the services use; OTEL_* variables and -Dotel.* options still win over it), unless
-# OTEL_JAVAAGENT_CONFIGURATION_FILE or -Dotel.javaagent.configuration-file names another.
+# OTEL_JAVAAGENT_CONFIGURATION_FILE or -Dotel.javaagent.configuration-file names another (a copy of launch.sh
+# without the file beside it starts the agent with its defaults: the agent refuses a file that is missing).
 set -eu
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 jar= agent= previous= aot= agent_config=
@@ -38,8 +39,9 @@ for arg in "$@"; do
     previous=$arg
 done
 case " ${JAVA_TOOL_OPTIONS:-} " in *" -javaagent:"*) agent=.agent ;; esac
-if [ -n "$agent" ] && [ -z "$agent_config" ] && [ -z "${OTEL_JAVAAGENT_CONFIGURATION_FILE:-}" ]; then
-    set -- "-Dotel.javaagent.configuration-file=$(dirname "$0")/otel-agent.properties" "$@"
+agent_file="$(dirname "$0")/otel-agent.properties"
+if [ -n "$agent" ] && [ -z "$agent_config" ] && [ -z "${OTEL_JAVAAGENT_CONFIGURATION_FILE:-}" ] && [ -f "$agent_file" ]; then
+    set -- "-Dotel.javaagent.configuration-file=$agent_file" "$@"
 fi
 cache=
 if [ -n "$jar" ] && [ -z "$aot" ]; then
