@@ -218,6 +218,15 @@ public final class Bench {
             report.put("profiles", JfrWindow.stop(running, jfrDir));
         }
         report.put("ingest_latency_run", latency);
+        // The broker alone at the same rate (PerfTest, as in the baseline): its confirm latency is the floor of a
+        // POST's, its consumer latency (publish to delivery) that of a record's way before the database.
+        console.phase(String.format("broker alone at the latency run's rate: PerfTest at %.0f msg/s", latencyRate),
+                      options.seconds());
+        Map<String, Object> brokerAtRate = BrokerBaseline.measure(env, messageBytes, options.seconds(), latencyRate, line -> { });
+        report.put("broker_at_latency_run_rate", brokerAtRate);
+        console.line(String.format("  confirm p50 %s ms  p99 %s ms   publish to delivery p50 %s ms  p99 %s ms",
+                                   brokerAtRate.get("confirm_latency_p50_ms"), brokerAtRate.get("confirm_latency_p99_ms"),
+                                   brokerAtRate.get("consumer_latency_p50_ms"), brokerAtRate.get("consumer_latency_p99_ms")));
         // The same at a quarter of the maximum: what the latency is when the two cores are not saturated.
         double lowRate = Math.max(1, 0.25 * (max > 0 ? max : options.startRate()));
         Map<String, Object> low = ingest.latencyRun("25 % of max", lowRate, options.seconds(), running);
@@ -291,6 +300,8 @@ public final class Bench {
         report.put("post_p999_ms", latency.get("post_p999_ms"));
         report.put("e2e_p50_ms", latency.get("e2e_p50_ms"));
         report.put("e2e_p99_ms", latency.get("e2e_p99_ms"));
+        report.put("broker_confirm_p99_ms_at_70_percent", brokerAtRate.get("confirm_latency_p99_ms"));
+        report.put("broker_delivery_p99_ms_at_70_percent", brokerAtRate.get("consumer_latency_p99_ms"));
         report.put("post_p99_ms_at_25_percent", low.get("post_p99_ms"));
         report.put("e2e_p99_ms_at_25_percent", low.get("e2e_p99_ms"));
         report.put("rows_1m", seedingRows(seeding, "small"));
@@ -408,6 +419,8 @@ public final class Bench {
                 + report.get("post_p999_ms") + " ms", "at 70 % of max"));
         rows.add(List.of("end-to-end p50 / p99", report.get("e2e_p50_ms") + " / " + report.get("e2e_p99_ms") + " ms",
                          "202 received -> GET /data/{id} 200"));
+        rows.add(List.of("broker alone: confirm / delivery p99", report.get("broker_confirm_p99_ms_at_70_percent") + " / "
+                + report.get("broker_delivery_p99_ms_at_70_percent") + " ms", "PerfTest at the 70 % rate"));
         rows.add(List.of("POST p99 / end-to-end p99", report.get("post_p99_ms_at_25_percent") + " / "
                 + report.get("e2e_p99_ms_at_25_percent") + " ms", "at 25 % of max"));
         rows.add(List.of("GET first page p50 / p99", report.get("get_first_page_p50_ms_1m") + " / "

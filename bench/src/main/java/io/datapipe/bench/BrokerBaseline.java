@@ -30,6 +30,8 @@ final class BrokerBaseline {
     private static final Pattern RECEIVING = Pattern.compile("receiving rate avg: (\\d+) msg/s");
     private static final Pattern CONFIRM_LATENCY =
             Pattern.compile("confirm latency min/median/75th/95th/99th (\\d+)/(\\d+)/(\\d+)/(\\d+)/(\\d+) µs");
+    private static final Pattern CONSUMER_LATENCY =
+            Pattern.compile("consumer latency min/median/75th/95th/99th (\\d+)/(\\d+)/(\\d+)/(\\d+)/(\\d+) µs");
 
     private BrokerBaseline() {
     }
@@ -101,6 +103,8 @@ final class BrokerBaseline {
         result.put("receiving_rate_avg_msgs_per_s", receiving);
         result.put("confirm_latency_p50_ms", find(CONFIRM_LATENCY, output, 2) / 1000.0);
         result.put("confirm_latency_p99_ms", find(CONFIRM_LATENCY, output, 5) / 1000.0);
+        result.put("consumer_latency_p50_ms", find(CONSUMER_LATENCY, output, 2) / 1000.0);
+        result.put("consumer_latency_p99_ms", find(CONSUMER_LATENCY, output, 5) / 1000.0);
         result.put("limit_msgs_per_s", Math.min(sending, receiving));
         return result;
     }

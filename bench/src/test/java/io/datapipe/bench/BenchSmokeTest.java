@@ -30,7 +30,8 @@ class BenchSmokeTest {
             "get_first_page_p50_ms_10m", "get_first_page_p99_ms_10m", "get_deep_page_p50_ms_10m", "get_deep_page_p99_ms_10m",
             "rows_1m", "rows_10m",
             "ingest_batch_records_per_s", "ingest_batch_vs_broker_ratio", "generator_cpu_ms_per_post",
-            "persister_cpu_ms_per_record", "generator_cpu_ms_per_batch_record");
+            "persister_cpu_ms_per_record", "generator_cpu_ms_per_batch_record",
+            "broker_confirm_p99_ms_at_70_percent", "broker_delivery_p99_ms_at_70_percent");
 
     @Test
     @Timeout(300) // a hang, not a slow machine: it takes 1 to 2 minutes, more while other builds run
