@@ -153,10 +153,11 @@ public final class Bench {
                                    options.rowsScaledDown() ? " (scaled down)" : "", env.runId));
         console.line("load average before: " + loadAverage());
 
+        console.phase("bench database, its schema migrated as a release's Job migrates it", 0);
         env.createDatabase();
         env.declareTopology();
 
-        // Start-up, each service alone: the persister first, it migrates the schema.
+        // Start-up, each service alone, as the pods start (the persister does not migrate).
         Map<String, ServiceProcess> services = new LinkedHashMap<>();
         Map<String, Object> startup = new LinkedHashMap<>();
         for (String name : SERVICES) {

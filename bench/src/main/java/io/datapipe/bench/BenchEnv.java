@@ -112,10 +112,22 @@ final class BenchEnv implements AutoCloseable {
         return connect(database);
     }
 
-    void createDatabase() throws SQLException {
+    /**
+     * Creates the bench database and migrates its schema as a release does, before any pod starts: the migration
+     * Job's command (k8s/base/persister/migration-job.yaml), {@code io.datapipe.store.SchemaMigration} from the
+     * persister's jar through services/launch.sh. The persister then starts as its pods do, without migrating.
+     */
+    void createDatabase() throws SQLException, IOException, InterruptedException {
         try (Connection admin = connect("postgres"); Statement statement = admin.createStatement()) {
             statement.execute("CREATE DATABASE " + database);
             databaseCreated = true;
+        }
+        ServiceProcess migration = ServiceProcess.launch("persister").repository(options.repo())
+                .mainClass("io.datapipe.store.SchemaMigration").config(databaseConfig())
+                .logs(options.out().resolve("logs")).start();
+        int status = migration.awaitExit(java.time.Duration.ofMinutes(2));
+        if (status != 0) {
+            throw new IllegalStateException("the schema migration ended with status " + status + "; see " + migration.log());
         }
     }
 
@@ -271,6 +283,8 @@ final class BenchEnv implements AutoCloseable {
             case "persister" -> {
                 config.putAll(messagingConfig("datapipe-bench-" + runId + "-persister"));
                 config.putAll(databaseConfig());
+                // As the pods run it (k8s/base/persister: DATAPIPE_DB_MIGRATE=false): the schema is the Job's.
+                config.put("datapipe.db.migrate", "false");
             }
             case "web" -> {
                 config.putAll(databaseConfig());

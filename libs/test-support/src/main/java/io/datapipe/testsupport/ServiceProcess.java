@@ -100,6 +100,7 @@ public final class ServiceProcess implements AutoCloseable {
         private Path repository = ServiceProcess.repository();
         private Path logs = Path.of(System.getProperty("datapipe.service.logs", "target/service-logs"));
         private boolean agent;
+        private String mainClass;
 
         private Launch(String name) {
             this.name = name;
@@ -142,6 +143,16 @@ public final class ServiceProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param mainClass a main class of the service's jar to run instead of the service ({@code -cp jar mainClass}),
+         *                  as the schema migration Job runs {@code io.datapipe.store.SchemaMigration} from the
+         *                  persister's image; see {@link ServiceProcess#awaitExit(Duration)}
+         */
+        public Launch mainClass(String mainClass) {
+            this.mainClass = mainClass;
+            return this;
+        }
+
         /** @param repository the checkout whose {@code services/} and {@code k8s/base/} to use (default: found upwards) */
         public Launch repository(Path repository) {
             this.repository = repository;
@@ -176,8 +187,14 @@ public final class ServiceProcess implements AutoCloseable {
             // process to take in between.
             command.add("-Dserver.port=0");
             config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-            command.add("-jar");
-            command.add(jar.toAbsolutePath().toString());
+            if (mainClass == null) {
+                command.add("-jar");
+                command.add(jar.toAbsolutePath().toString());
+            } else {
+                command.add("-cp");
+                command.add(jar.toAbsolutePath().toString());
+                command.add(mainClass);
+            }
             // The command beside the log, not in it: the log holds only the service's own (JSON) lines.
             Files.writeString(logs.resolve(name + "-" + start + ".command"), String.join(" ", command) + System.lineSeparator(),
                               StandardCharsets.UTF_8);
@@ -379,6 +396,21 @@ public final class ServiceProcess implements AutoCloseable {
             // gone, or not Linux
         }
         return -1;
+    }
+
+    /**
+     * Waits until the process has ended by itself (a {@link Launch#mainClass(String) main class} that does one job).
+     *
+     * @return its exit status
+     * @throws IllegalStateException when it is still running after {@code timeout} (it is then killed)
+     */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new IllegalStateException(name + " did not end within " + timeout + "; see " + log);
+        }
+        RUNNING.remove(this);
+        return process.exitValue();
     }
 
     /** Kills the process at once (SIGKILL): no shutdown hook, no drain, as a crash or an OOM kill. */
