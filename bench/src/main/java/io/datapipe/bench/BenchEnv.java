@@ -306,10 +306,6 @@ final class BenchEnv implements AutoCloseable {
         return http.post(uri, token(n), body.append(']').toString(), runId + "-batch-" + n);
     }
 
-    CompletableFuture<BenchHttp.Answer> get(URI uri, String token) {
-        return http.get(uri, token);
-    }
-
     @Override
     public void close() {
         deleteTopology();

@@ -34,14 +34,7 @@ final class BenchHttp implements AutoCloseable {
     /** No answer this long after the request was made (a connection included) fails it (status -1 in the load's counts). */
     static final long TIMEOUT_MS = 30_000;
 
-    /**
-     * One answer, of which the harness reads only these.
-     *
-     * @param status     the status code
-     * @param body       the body, UTF-8
-     * @param location   the {@code Location} header, or null
-     * @param retryAfter the {@code Retry-After} header, or null
-     */
+    /** An answer: its status, its body (UTF-8) and the two headers the harness reads (null when absent). */
     record Answer(int status, String body, String location, String retryAfter) {
     }
 

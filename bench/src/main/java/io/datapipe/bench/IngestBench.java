@@ -311,7 +311,7 @@ final class IngestBench {
         while (System.nanoTime() < deadline) {
             try {
                 e2eGets.incrementAndGet();
-                if (BenchHttp.await(env.get(uri, token)).status() == 200) {
+                if (BenchHttp.await(env.http.get(uri, token)).status() == 200) {
                     return System.nanoTime();
                 }
                 long waitedMs = (System.nanoTime() - started) / 1_000_000;

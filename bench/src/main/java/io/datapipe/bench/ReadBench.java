@@ -213,7 +213,7 @@ final class ReadBench {
 
     private JsonNode page(ServiceProcess web, String token, int limit, String cursor) throws IOException, InterruptedException {
         String query = "/data?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-        BenchHttp.Answer response = BenchHttp.await(env.get(web.uri(query), token));
+        BenchHttp.Answer response = BenchHttp.await(env.http.get(web.uri(query), token));
         if (response.status() != 200) {
             throw new IllegalStateException("GET " + query + " answered " + response.status() + ": " + response.body());
         }
@@ -298,9 +298,9 @@ final class ReadBench {
             long turn = n / tables.size();
             if (deep && !table.deepCursors.isEmpty()) {
                 String[] entry = table.deepCursors.get((int) (turn % table.deepCursors.size()));
-                return env.get(table.web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
+                return env.http.get(table.web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
             }
-            return env.get(first[t], env.token(turn));
+            return env.http.get(first[t], env.token(turn));
         }, (n, intended, response) -> {
             int t = (int) (n % tables.size());
             Histogram histogram = latencies.get(t);

@@ -187,7 +187,7 @@ public final class StartupBench {
             slots.acquire();
             CompletableFuture<BenchHttp.Answer> answer = n < requests
                     ? env.post(generator.uri("/data"), n)
-                    : env.get(web.uri("/data"), env.token(n));
+                    : env.http.get(web.uri("/data"), env.token(n));
             answers.add(answer.whenComplete((response, error) -> slots.release()));
         }
         long failed = 0;
