@@ -5,10 +5,6 @@ import io.datapipe.topology.AmqpTopology;
 import io.datapipe.topology.TopologyDefinition;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,8 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 
 import io.datapipe.devtokens.DevKeys;
@@ -56,8 +50,7 @@ final class BenchEnv implements AutoCloseable {
     final Path keysDir;
     final List<String> users;
     final List<String> tokens;
-    final ExecutorService clientThreads = Executors.newVirtualThreadPerTaskExecutor();
-    final HttpClient http;
+    final BenchHttp http = new BenchHttp();
     private final List<String> extraQueues = new ArrayList<>();
     private final List<String> extraExchanges = new ArrayList<>();
     private boolean databaseCreated;
@@ -87,11 +80,6 @@ final class BenchEnv implements AutoCloseable {
         }
         this.users = List.copyOf(names);
         this.tokens = List.copyOf(signed);
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .executor(clientThreads)
-                .build();
     }
 
     static String user(int i) {
@@ -316,41 +304,20 @@ final class BenchEnv implements AutoCloseable {
         return String.format(Locale.ROOT, PAYLOAD_TEMPLATE, n);
     }
 
-    CompletableFuture<HttpResponse<String>> post(URI uri, long n) {
-        return post(uri, n, payload(n), null);
+    CompletableFuture<BenchHttp.Answer> post(URI uri, long n) {
+        return http.post(uri, token(n), payload(n), null);
     }
 
     /**
      * Posts batch {@code n} of {@code size} records (the records {@code n * size} to {@code n * size + size - 1}),
      * with an Idempotency-Key of its own.
      */
-    CompletableFuture<HttpResponse<String>> postBatch(URI uri, long n, int size) {
+    CompletableFuture<BenchHttp.Answer> postBatch(URI uri, long n, int size) {
         StringBuilder body = new StringBuilder(size * 64).append('[');
         for (int i = 0; i < size; i++) {
             body.append(i == 0 ? "" : ",").append(payload(n * size + i));
         }
-        return post(uri, n, body.append(']').toString(), runId + "-batch-" + n);
-    }
-
-    private CompletableFuture<HttpResponse<String>> post(URI uri, long n, String body, String idempotencyKey) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + token(n))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        if (idempotencyKey != null) {
-            request.header("Idempotency-Key", idempotencyKey);
-        }
-        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    CompletableFuture<HttpResponse<String>> get(URI uri, String token) {
-        return http.sendAsync(HttpRequest.newBuilder(uri)
-                                      .timeout(Duration.ofSeconds(30))
-                                      .header("Authorization", "Bearer " + token)
-                                      .GET()
-                                      .build(),
-                              HttpResponse.BodyHandlers.ofString());
+        return http.post(uri, token(n), body.append(']').toString(), runId + "-batch-" + n);
     }
 
     @Override
@@ -359,7 +326,7 @@ final class BenchEnv implements AutoCloseable {
         if (!options.keep()) {
             dropDatabases();
         }
-        clientThreads.shutdownNow();
+        http.close();
         try (var files = Files.walk(keysDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {

@@ -3,8 +3,6 @@ package io.datapipe.bench;
 import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -254,7 +252,7 @@ final class IngestBench {
                 return;
             }
             long accepted = System.nanoTime();
-            String location = response.headers().firstValue("Location").orElse(null);
+            String location = response.location();
             if (location == null) {
                 e2eMissing.incrementAndGet();
                 return;
@@ -333,13 +331,10 @@ final class IngestBench {
     private long awaitVisible(URI uri, String token, Duration timeout) {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + token).GET().build();
         while (System.nanoTime() < deadline) {
             try {
                 e2eGets.incrementAndGet();
-                HttpResponse<Void> response = env.http.send(request, HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
+                if (BenchHttp.await(env.http.get(uri, token)).status() == 200) {
                     return System.nanoTime();
                 }
                 long waitedMs = (System.nanoTime() - started) / 1_000_000;

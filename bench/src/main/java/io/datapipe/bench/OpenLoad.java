@@ -1,6 +1,5 @@
 package io.datapipe.bench;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,12 +32,12 @@ final class OpenLoad {
          * @param n sequence number from 0
          * @return the response, completed when it has arrived
          */
-        CompletableFuture<HttpResponse<String>> send(long n);
+        CompletableFuture<BenchHttp.Answer> send(long n);
     }
 
     /** Called with each response and its intended send time, on the client's threads. */
     interface Observer {
-        void completed(long n, long intendedNanos, HttpResponse<String> response);
+        void completed(long n, long intendedNanos, BenchHttp.Answer response);
     }
 
     /**
@@ -110,7 +109,7 @@ final class OpenLoad {
             inFlight.incrementAndGet();
             sent++;
             long number = n;
-            CompletableFuture<HttpResponse<String>> response;
+            CompletableFuture<BenchHttp.Answer> response;
             try {
                 response = request.send(n);
             } catch (RuntimeException e) {
@@ -119,7 +118,7 @@ final class OpenLoad {
             response.whenComplete((answer, failure) -> {
                 long now = System.nanoTime();
                 inFlight.decrementAndGet();
-                int status = failure != null ? -1 : answer.statusCode();
+                int status = failure != null ? -1 : answer.status();
                 statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
                 if (status == expectedStatus) {
                     ok.incrementAndGet();

@@ -4,8 +4,6 @@ import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -215,11 +213,9 @@ final class ReadBench {
 
     private JsonNode page(ServiceProcess web, String token, int limit, String cursor) throws IOException, InterruptedException {
         String query = "/data?limit=" + limit + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-        HttpResponse<String> response = env.http.send(
-                HttpRequest.newBuilder(web.uri(query)).header("Authorization", "Bearer " + token).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET " + query + " answered " + response.statusCode() + ": " + response.body());
+        BenchHttp.Answer response = BenchHttp.await(env.http.get(web.uri(query), token));
+        if (response.status() != 200) {
+            throw new IllegalStateException("GET " + query + " answered " + response.status() + ": " + response.body());
         }
         return json.readTree(response.body());
     }
@@ -302,9 +298,9 @@ final class ReadBench {
             long turn = n / tables.size();
             if (deep && !table.deepCursors.isEmpty()) {
                 String[] entry = table.deepCursors.get((int) (turn % table.deepCursors.size()));
-                return env.get(table.web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
+                return env.http.get(table.web.uri("/data?cursor=" + URLEncoder.encode(entry[2], StandardCharsets.UTF_8)), entry[1]);
             }
-            return env.get(first[t], env.token(turn));
+            return env.http.get(first[t], env.token(turn));
         }, (n, intended, response) -> {
             int t = (int) (n % tables.size());
             Histogram histogram = latencies.get(t);

@@ -2,9 +2,6 @@ package io.datapipe.bench;
 
 import io.datapipe.testsupport.ServiceProcess;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -107,22 +104,15 @@ final class SoakLoad {
                 continue;
             }
             ServiceProcess generator = replicas.get(replica % replicas.size());
-            HttpRequest request = HttpRequest.newBuilder(generator.uri("/data"))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Authorization", "Bearer " + env.token(n))
-                    .header("Content-Type", "application/json")
-                    .header("Idempotency-Key", "soak-" + n)
-                    .POST(HttpRequest.BodyPublishers.ofString(BenchEnv.payload(n), StandardCharsets.UTF_8))
-                    .build();
             try {
-                HttpResponse<String> response;
+                BenchHttp.Answer response;
                 inFlight.acquire();
                 try {
-                    response = env.http.send(request, HttpResponse.BodyHandlers.ofString());
+                    response = BenchHttp.await(env.http.post(generator.uri("/data"), env.token(n), BenchEnv.payload(n), "soak-" + n));
                 } finally {
                     inFlight.release();
                 }
-                if (response.statusCode() == 202) {
+                if (response.status() == 202) {
                     Matcher id = ID.matcher(response.body());
                     if (!id.find()) {
                         throw new IllegalStateException("202 without an id: " + response.body());
@@ -130,13 +120,13 @@ final class SoakLoad {
                     accepted.put(n, UUID.fromString(id.group(1)));
                     return;
                 }
-                if (response.statusCode() != 503 && response.statusCode() != 429) {
-                    throw new IllegalStateException("record " + n + ": " + response.statusCode() + " " + response.body());
+                if (response.status() != 503 && response.status() != 429) {
+                    throw new IllegalStateException("record " + n + ": " + response.status() + " " + response.body());
                 }
                 refusals.incrementAndGet();
                 // Back off as a client should: doubling from 100 ms up to Retry-After, with jitter, so that the
                 // records held up by a fault do not come back all at once.
-                long retryAfterMs = 1_000 * response.headers().firstValueAsLong("Retry-After").orElse(1);
+                long retryAfterMs = 1_000 * (response.retryAfter() == null ? 1 : Long.parseLong(response.retryAfter().trim()));
                 long backoff = Math.min(retryAfterMs, 100L << Math.min(attempts++, 10));
                 pause(backoff / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
             } catch (IOException e) {

@@ -1,7 +1,6 @@
 package io.datapipe.bench;
 
 import io.datapipe.testsupport.ServiceProcess;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -183,18 +182,18 @@ public final class StartupBench {
     /** {@code requests} single POSTs to the generator, then as many first-page GETs to web, {@link #IN_FLIGHT} at a time. */
     private static void load(BenchEnv env, ServiceProcess generator, ServiceProcess web, int requests) throws Exception {
         Semaphore slots = new Semaphore(IN_FLIGHT);
-        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        List<CompletableFuture<BenchHttp.Answer>> answers = new ArrayList<>();
         for (int n = 0; n < 2 * requests; n++) {
             slots.acquire();
-            CompletableFuture<HttpResponse<String>> answer = n < requests
+            CompletableFuture<BenchHttp.Answer> answer = n < requests
                     ? env.post(generator.uri("/data"), n)
-                    : env.get(web.uri("/data"), env.token(n));
+                    : env.http.get(web.uri("/data"), env.token(n));
             answers.add(answer.whenComplete((response, error) -> slots.release()));
         }
         long failed = 0;
-        for (CompletableFuture<HttpResponse<String>> answer : answers) {
+        for (CompletableFuture<BenchHttp.Answer> answer : answers) {
             try {
-                if (answer.get().statusCode() >= 300) {
+                if (answer.get().status() >= 300) {
                     failed++;
                 }
             } catch (Exception e) {
