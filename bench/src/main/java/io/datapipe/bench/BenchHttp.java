@@ -16,8 +16,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 /**
- * The harness's HTTP client: every request of the measured load (ingest, batches, the budget, the end-to-end
- * polling, the reads, the soak's callers) goes through it. Vert.x's client on one event loop, keep-alive
+ * The harness's HTTP client: every request of the measured load (ingest, batches, the budget, the reads, the
+ * soak's callers) goes through it. Vert.x's client on one event loop, keep-alive
  * HTTP/1.1 without pipelining, a pool of {@link #CONNECTIONS} per server, opened as the load needs them: an
  * open-model load of a few thousand requests/s with answers of tens of milliseconds is not queued here. It
  * replaced {@code java.net.http.HttpClient}, whose exchange machinery (a chain of futures and fresh buffers per

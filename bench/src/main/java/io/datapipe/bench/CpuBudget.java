@@ -19,7 +19,7 @@ import io.datapipe.contract.RecordMessage;
 
 /**
  * {@code --budget R,R,...}: where the CPU of the single-record path goes. On two shared cores every process of the
- * pipeline (the three services, the broker, the database and the load driver with its end-to-end polling) takes
+ * pipeline (the three services, the broker, the database and the load driver) takes
  * from the same CPU, so the highest sustained rate is about two cores divided by the sum of their CPU per record.
  * At each fixed rate: a latency run ({@link IngestBench#latencyRun}) with each process's CPU per accepted record,
  * and PerfTest at the same rate with the broker's and the client's CPU per message, next to each other. With the
@@ -75,7 +75,7 @@ final class CpuBudget {
         console.line("  broker limit: " + limit.get("limit_msgs_per_s") + " msg/s");
         report.put("broker_limit_msgs_per_s", limit.get("limit_msgs_per_s"));
 
-        IngestBench ingest = new IngestBench(env, console, services.get("generator"), services.get("web"), running)
+        IngestBench ingest = new IngestBench(env, console, services.get("generator"), running)
                 .alsoMeasuring(others);
         ingest.warmUp(400, options.warmUpSeconds());
         console.phase("idle: each process's CPU with no load", 5);
@@ -132,13 +132,7 @@ final class CpuBudget {
             atRate.put("perftest_connections_per_message", perfTestConnections);
 
             Map<String, long[]> pipelineBefore = connections(node);
-            double webBefore = services.get("web").cpuSeconds();
             Map<String, Object> run = ingest.latencyRun("CPU budget", rate, options.seconds(), running);
-            // web serves nothing else here: its CPU over the window is the end-to-end polling's.
-            double gets = ((Number) run.get("e2e_gets")).doubleValue();
-            double webMsPerGet = IngestBench.round((services.get("web").cpuSeconds() - webBefore) * 1000 / gets, 3);
-            run.put("web_cpu_ms_per_get", webMsPerGet);
-            console.line(String.format(Locale.ROOT, "  web: %.0f GET /data/{id} (end-to-end polling), %.3f ms CPU per GET", gets, webMsPerGet));
             double accepted = ((Number) run.get("accepted")).doubleValue();
             Map<String, Map<String, Double>> pipelineConnections = perMessage(pipelineBefore, connections(node), accepted);
             pipelineConnections.forEach((name, counts) -> console.line("  connection " + name + " per record: " + counts));
@@ -157,9 +151,9 @@ final class CpuBudget {
         report.put("method", "CPU: each process's CPU time (user + system, /proc through ProcessHandle) from the window's "
                 + "start until the persister had taken the backlog, divided by the records accepted (PerfTest: by the "
                 + "messages sent). broker: beam.smp; database: the postmaster and every process under it; harness: this "
-                + "JVM (the load, its HTTP client, the end-to-end polling, PerfTest's clients). Connections: the broker's "
+                + "JVM (the load, its HTTP client, PerfTest's clients). Connections: the broker's "
                 + "socket reads (recv_cnt) and writes (send_cnt) and bytes on each AMQP connection over the window, per "
-                + "record (per message for PerfTest); the pipeline's windows also hold web's end-to-end polling.");
+                + "record (per message for PerfTest).");
         for (ServiceProcess service : running) {
             service.close();
         }

@@ -1,8 +1,11 @@
 package io.datapipe.bench;
 
 import io.datapipe.testsupport.ServiceProcess;
-import java.io.IOException;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
@@ -20,8 +22,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Ingest: {@code POST /data} at increasing constant rates to find the highest rate the pipeline sustains
  * (every request accepted, the queue's backlog flat, latency bounded), then a run at 70 % of it for the
- * latency figures: POST latency from the intended send time, and end-to-end latency (202 received to the
- * record readable with {@code GET /data/{id}}) on a sample of records. The same search with batches
+ * latency figures: POST latency from the intended send time, and the end-to-end latency of every record accepted
+ * in the run, read from the database after it ({@link #endToEnd}). The same search with batches
  * ({@link #batches}: {@code POST /data/batch}) finds the batch path's rate. Each step and run also reports the
  * CPU each service spent per record, from the step's start until the persister has taken the backlog.
  */
@@ -34,37 +36,35 @@ final class IngestBench {
     /** Steps that narrow the search's last 1.5x gap, each halving it on a logarithmic scale. */
     private static final int REFINEMENTS = 2;
     /**
-     * End-to-end samples per second in the latency run. Each polls {@code GET /data/{id}} every 5 ms for its
-     * first 50 ms, then every tenth of the time it has waited: a resolution of 5 ms or 10 %, at a cost to web
-     * of about 20 requests per sample rather than hundreds when the pipeline lags.
+     * A record's way from the generator to the database: {@code received_at} is the instant the generator minted
+     * the record (before it published it and answered), {@code persisted_at} the start of the persister's
+     * transaction that stored it (the column's default, {@code now()}); its commit, from which a
+     * {@code GET /data/{id}} sees the row, follows within that batch's insert. Both clocks are this machine's.
+     * The records of one run are those whose {@code seq} (the bench's payload) it sent.
      */
-    private static final int E2E_SAMPLES_PER_SECOND = 10;
-    private static final long E2E_POLL_MS = 5;
+    private static final String END_TO_END = "SELECT (extract(epoch FROM persisted_at - received_at) * 1000000)::bigint "
+            + "FROM data_record WHERE (payload->>'seq')::bigint BETWEEN ? AND ?";
 
     private final BenchEnv env;
     private final Console console;
     private final ServiceProcess generator;
-    private final ServiceProcess web;
     private final List<ServiceProcess> services;
     /** Records per request: 1 for {@code POST /data}, the batch size for {@code POST /data/batch}. */
     private final int recordsEach;
     private final String unit;
     private final AtomicLong sequence;
-    /** {@code GET /data/{id}} requests the end-to-end sampling has sent. */
-    private final AtomicLong e2eGets = new AtomicLong();
     /** Further processes whose CPU per record is reported next to the services' (broker, database, harness). */
     private final Map<String, DoubleSupplier> others;
 
-    IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web, List<ServiceProcess> services) {
-        this(env, console, generator, web, services, 1, new AtomicLong(), Map.of());
+    IngestBench(BenchEnv env, Console console, ServiceProcess generator, List<ServiceProcess> services) {
+        this(env, console, generator, services, 1, new AtomicLong(), Map.of());
     }
 
-    private IngestBench(BenchEnv env, Console console, ServiceProcess generator, ServiceProcess web,
+    private IngestBench(BenchEnv env, Console console, ServiceProcess generator,
                         List<ServiceProcess> services, int recordsEach, AtomicLong sequence, Map<String, DoubleSupplier> others) {
         this.env = env;
         this.console = console;
         this.generator = generator;
-        this.web = web;
         this.services = services;
         this.recordsEach = recordsEach;
         this.unit = recordsEach == 1 ? "POST/s" : "batches/s of " + recordsEach;
@@ -74,12 +74,12 @@ final class IngestBench {
 
     /** The same measurements with {@code POST /data/batch} of {@code size} records each; rates are batches/s. */
     IngestBench batches(int size) {
-        return new IngestBench(env, console, generator, web, services, size, new AtomicLong(), others);
+        return new IngestBench(env, console, generator, services, size, new AtomicLong(), others);
     }
 
     /** The same measurements, with the CPU of these processes ({@link ProcessCpu}) per record next to the services'. */
     IngestBench alsoMeasuring(Map<String, DoubleSupplier> processes) {
-        return new IngestBench(env, console, generator, web, services, recordsEach, sequence, processes);
+        return new IngestBench(env, console, generator, services, recordsEach, sequence, processes);
     }
 
     /** One step of the search; its rates are requests/s, each of {@code records} records. */
@@ -226,10 +226,6 @@ final class IngestBench {
             throws InterruptedException {
         console.phase(String.format("ingest latency run: %.0f %s (%s)", rate, unit, label), seconds);
         java.time.Instant windowStart = java.time.Instant.now();
-        Histogram e2e = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
-        AtomicInteger e2eMissing = new AtomicInteger();
-        AtomicInteger e2eOutstanding = new AtomicInteger();
-        long sampleEvery = Math.max(1, Math.round(rate / E2E_SAMPLES_PER_SECOND));
         Map<String, Double> maxRss = new ConcurrentHashMap<>();
         Thread rssSampler = Thread.ofPlatform().daemon().name("bench-rss").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
@@ -243,46 +239,18 @@ final class IngestBench {
                 }
             }
         });
-        long getsBefore = e2eGets.get();
         Map<String, Double> cpuBefore = cpuSeconds(services);
         long windowStarted = System.nanoTime();
         long before = env.queueDepth(env.queue);
-        OpenLoad.Result load = run(rate, seconds, (n, intended, response) -> {
-            if (n % sampleEvery != 0 || e2eOutstanding.get() >= 64) {
-                return;
-            }
-            long accepted = System.nanoTime();
-            String location = response.location();
-            if (location == null) {
-                e2eMissing.incrementAndGet();
-                return;
-            }
-            e2eOutstanding.incrementAndGet();
-            Thread.startVirtualThread(() -> {
-                try {
-                    long visible = awaitVisible(web.uri(location), env.token(n), Duration.ofSeconds(30));
-                    if (visible < 0) {
-                        e2eMissing.incrementAndGet();
-                    } else {
-                        e2e.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(visible - accepted),
-                                                 e2e.getHighestTrackableValue()));
-                    }
-                } finally {
-                    e2eOutstanding.decrementAndGet();
-                }
-            });
-        });
+        long firstRequest = sequence.get();
+        OpenLoad.Result load = run(rate, seconds, null);
+        long lastRequest = sequence.get() - 1;
         Map<String, Double> cores = new LinkedHashMap<>();
         double elapsed = (System.nanoTime() - windowStarted) / 1e9;
         cpuSeconds(services).forEach((name, cpu) -> cores.put(name, round((cpu - cpuBefore.get(name)) / elapsed, 2)));
         java.time.Instant windowEnd = java.time.Instant.now();
         long after = env.queueDepth(env.queue);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
-        while (e2eOutstanding.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
         rssSampler.interrupt();
-        long gets = e2eGets.get() - getsBefore;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("offered_per_s", Math.round(rate));
         result.put("seconds", seconds);
@@ -295,29 +263,60 @@ final class IngestBench {
         result.put("post_p99_ms", round(load.p(99), 2));
         result.put("post_p999_ms", round(load.p(99.9), 2));
         result.put("post_max_ms", round(load.p(100), 2));
-        result.put("e2e_samples", e2e.getTotalCount());
-        result.put("e2e_missing", e2eMissing.get());
-        result.put("e2e_resolution", "5 ms or 10 % of the latency, whichever is larger");
-        result.put("e2e_gets", gets);
-        result.put("e2e_p50_ms", round(percentile(e2e, 50), 2));
-        result.put("e2e_p99_ms", round(percentile(e2e, 99), 2));
-        result.put("e2e_max_ms", round(percentile(e2e, 100), 2));
         result.put("backlog_before", before);
         result.put("backlog_after", after);
         result.put("rss_mb_max", roundAll(maxRss));
         result.put("cores_used", cores);
         result.put("window", List.of(windowStart.toString(), windowEnd.toString()));
-        console.line(String.format("  POST p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms   end-to-end p50 %.1f ms  p99 %.1f ms (%d samples)",
-                                   load.p(50), load.p(99), load.p(99.9), percentile(e2e, 50), percentile(e2e, 99),
-                                   e2e.getTotalCount()));
+        console.line(String.format("  POST p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms", load.p(50), load.p(99), load.p(99.9)));
         console.line("  cores used: " + cores + "   max RSS MiB: " + roundAll(maxRss));
         awaitDrained(Duration.ofSeconds(120));
         Map<String, Double> cpu = cpuMsPerRecord(cpuBefore, load);
         result.put("cpu_ms_per_record", cpu);
         result.put("cpu_method", "process CPU time (user + system) from the run's start until the persister had "
-                + "taken the backlog, divided by the records accepted; web's includes the end-to-end polling");
+                + "taken the backlog, divided by the records accepted");
         console.line("  CPU ms per record: " + cpu);
+        Histogram e2e = endToEnd(firstRequest * recordsEach, (lastRequest + 1) * recordsEach - 1,
+                                 load.ok() * recordsEach, Duration.ofSeconds(60));
+        result.put("e2e_samples", e2e.getTotalCount());
+        result.put("e2e_missing", Math.max(0, load.ok() * recordsEach - e2e.getTotalCount()));
+        result.put("e2e_method", "every record accepted in the run: the database's persisted_at (the storing "
+                + "transaction's start) less the record's received_at (minted by the generator before it publishes)");
+        result.put("e2e_p50_ms", round(percentile(e2e, 50), 2));
+        result.put("e2e_p99_ms", round(percentile(e2e, 99), 2));
+        result.put("e2e_p999_ms", round(percentile(e2e, 99.9), 2));
+        result.put("e2e_max_ms", round(percentile(e2e, 100), 2));
+        console.line(String.format("  end-to-end p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms (%d of %d records stored)",
+                                   percentile(e2e, 50), percentile(e2e, 99), percentile(e2e, 99.9),
+                                   e2e.getTotalCount(), load.ok() * recordsEach));
         return result;
+    }
+
+    /**
+     * The end-to-end latencies of the records whose {@code seq} is in {@code [first, last]} ({@link #END_TO_END}),
+     * once {@code accepted} of them are stored or the timeout has passed (then fewer: the report says how many are
+     * missing).
+     */
+    private Histogram endToEnd(long first, long last, long accepted, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Histogram latencies = new Histogram(TimeUnit.SECONDS.toMicros(600), 3);
+            try (Connection connection = env.connect(); PreparedStatement query = connection.prepareStatement(END_TO_END)) {
+                query.setLong(1, first);
+                query.setLong(2, last);
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        latencies.recordValue(Math.min(Math.max(0, rows.getLong(1)), latencies.getHighestTrackableValue()));
+                    }
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("reading the run's records from the bench database failed", e);
+            }
+            if (latencies.getTotalCount() >= accepted || System.nanoTime() > deadline) {
+                return latencies;
+            }
+            Thread.sleep(500);
+        }
     }
 
     private Map<String, Double> cpuSeconds(List<ServiceProcess> services) {
@@ -325,28 +324,6 @@ final class IngestBench {
         services.forEach(service -> seconds.put(service.name(), service.cpuSeconds()));
         others.forEach((name, cpu) -> seconds.put(name, cpu.getAsDouble()));
         return seconds;
-    }
-
-    /** Polls {@code GET /data/{id}} until it answers 200; returns the nano time it did, or -1. */
-    private long awaitVisible(URI uri, String token, Duration timeout) {
-        long started = System.nanoTime();
-        long deadline = started + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                e2eGets.incrementAndGet();
-                if (BenchHttp.await(env.http.get(uri, token)).status() == 200) {
-                    return System.nanoTime();
-                }
-                long waitedMs = (System.nanoTime() - started) / 1_000_000;
-                Thread.sleep(Math.max(E2E_POLL_MS, waitedMs / 10));
-            } catch (IOException e) {
-                // try again
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
-            }
-        }
-        return -1;
     }
 
     private OpenLoad.Result run(double rate, int seconds, OpenLoad.Observer observer) throws InterruptedException {

@@ -17,7 +17,7 @@ final class ProcessCpu {
     private ProcessCpu() {
     }
 
-    /** @return this JVM's CPU seconds: the load driver, PerfTest when it runs, the end-to-end polling */
+    /** @return this JVM's CPU seconds: the load driver, PerfTest when it runs */
     static DoubleSupplier harness() {
         ProcessHandle self = ProcessHandle.current();
         return () -> seconds(self);

@@ -158,7 +158,7 @@ public final class Soak {
             rate = givenRate;
             report.put("rate_source", "given");
         } else {
-            IngestBench ingest = new IngestBench(env, console, generators.get(0), null, List.copyOf(generators));
+            IngestBench ingest = new IngestBench(env, console, generators.get(0), List.copyOf(generators));
             ingest.warmUp(200, 10);
             // From a low rate: three nodes and four services share the machine.
             List<IngestBench.Step> steps = ingest.search(SEARCH_START_RATE, env.options.maxRate(), 5);

@@ -56,6 +56,10 @@ class BenchSmokeTest {
         assertThat(json.get("broker_limit_msgs_per_s").asDouble()).isGreaterThan(100);
         assertThat(json.get("db_limit_rows_per_s").asDouble()).isGreaterThan(100);
         assertThat(json.get("e2e_p50_ms").asDouble()).isGreaterThan(0);
+        JsonNode latencyRun = json.get("ingest_latency_run");
+        assertThat(latencyRun.get("e2e_samples").asLong()).as("every record the latency run had accepted is in the database")
+                .isEqualTo(latencyRun.get("accepted").asLong()).isPositive();
+        assertThat(latencyRun.get("e2e_missing").asLong()).isZero();
         assertThat(json.get("post_p99_ms").asDouble()).isGreaterThanOrEqualTo(json.get("post_p50_ms").asDouble());
         assertThat(json.get("rows_10m").asLong()).isGreaterThanOrEqualTo(4000);
         assertThat(json.get("ingest_batch_records_per_s").asDouble()).as("batches of 10 at 4 a second are sustained")
