@@ -9,7 +9,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The generator's own settings ({@code datapipe.publish.*}, {@code datapipe.generator.*}), with their
  * defaults in {@code META-INF/microprofile-config.properties}, and the timeouts derived from them.
- * Inject with {@code @Inject @ConfigProperties GeneratorConfig}.
+ * Inject with {@code @Inject @ConfigProperties GeneratorConfig}. Settings that must agree with each other are
+ * checked when the service starts ({@link #validate()}, called by {@link RecordPublisher}): it does not start
+ * when they disagree.
  */
 @Dependent // a bean-defining annotation: the archive is discovered by annotations
 @ConfigProperties(prefix = "datapipe")
@@ -25,6 +27,8 @@ public class GeneratorConfig {
     long confirmTimeoutMs;
     @ConfigProperty(name = "publish.retry-after-seconds")
     long retryAfterSeconds;
+    @ConfigProperty(name = "publish.max-waiting-records")
+    int maxWaitingRecords;
     @ConfigProperty(name = "generator.max-body-bytes")
     int maxBodyBytes;
     @ConfigProperty(name = "generator.batch.max-body-bytes")
@@ -35,6 +39,23 @@ public class GeneratorConfig {
     long idempotencyWindowSeconds;
     @ConfigProperty(name = "generator.idempotency-max-keys")
     long idempotencyMaxKeys;
+
+    /**
+     * Checks the settings that depend on each other.
+     *
+     * @throws IllegalArgumentException naming the keys that disagree
+     */
+    void validate() {
+        if (maxWaitingRecords <= 0) {
+            throw new IllegalArgumentException("datapipe.publish.max-waiting-records must be positive, not "
+                                                       + maxWaitingRecords);
+        }
+        if (batchMaxRecords > maxWaitingRecords) {
+            throw new IllegalArgumentException("datapipe.generator.batch.max-records (" + batchMaxRecords
+                                                       + ") must be at most datapipe.publish.max-waiting-records ("
+                                                       + maxWaitingRecords + "): a larger batch could never be published");
+        }
+    }
 
     /** @return how long a request waits for the broker's confirm of its record */
     Duration publishWait() {
@@ -49,6 +70,11 @@ public class GeneratorConfig {
     /** @return the Retry-After of a 503 when the broker did not take a record */
     Duration retryAfter() {
         return Duration.ofSeconds(retryAfterSeconds);
+    }
+
+    /** @return the most records waiting for the broker's confirm at once, all requests together */
+    int maxWaitingRecords() {
+        return maxWaitingRecords;
     }
 
     /** @return the largest request body accepted */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -12,12 +13,16 @@ import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
 import io.datapipe.messaging.rabbitmq.OutgoingRabbitMqMessage;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperties;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
+import static jakarta.interceptor.Interceptor.Priority.PLATFORM_BEFORE;
 import static java.lang.System.Logger.Level.WARNING;
 
 /**
@@ -28,6 +33,15 @@ import static java.lang.System.Logger.Level.WARNING;
  * <p>A 503 after a lost connection or a timeout does not prove the broker lacks the message: a retried
  * POST may then store the payload twice under two ids. Clients that need exactly-once send an
  * {@code Idempotency-Key}.
+ *
+ * <p>At most {@code datapipe.publish.max-waiting-records} records, all requests together, wait for the broker
+ * at once: a request first takes one permit per record (fairly: a batch is not overtaken for ever by single
+ * records), and each record gives its permit back when its confirm or its failure comes. A request that gets
+ * no permits within its confirm deadline gets 503; one that gets them waits for the confirms only as long as is
+ * left of the same deadline. The emitter's buffer ({@code mp.messaging.emitter.default-buffer-size}) is derived
+ * from the same setting: it can hold every permitted record, so whatever the connector asks for at that instant
+ * ({@code max-in-flight} at most) the emitter never overflows, and a momentary slowdown of the broker's confirms
+ * makes requests wait rather than fail.
  */
 @ApplicationScoped
 public class RecordPublisher {
@@ -39,6 +53,7 @@ public class RecordPublisher {
     private final Duration confirmTimeout;
     private final Duration retryAfter;
     private final GeneratorMetrics metrics;
+    private final Semaphore waiting;
 
     @Inject
     RecordPublisher(@Channel(RecordMessage.CHANNEL) Emitter<byte[]> records,
@@ -48,6 +63,19 @@ public class RecordPublisher {
         this.metrics = metrics;
         this.confirmTimeout = config.publishWait();
         this.retryAfter = config.retryAfter();
+        this.waiting = new Semaphore(config.maxWaitingRecords(), true);
+    }
+
+    /**
+     * Checks the generator's settings when the application starts, before the server takes requests: settings
+     * that disagree stop the start with a message naming them.
+     *
+     * @param started the application context's start
+     * @param config  the settings
+     */
+    static void checkSettings(@Observes @Priority(PLATFORM_BEFORE) @Initialized(ApplicationScoped.class) Object started,
+                              @ConfigProperties GeneratorConfig config) {
+        config.validate();
     }
 
     /**
@@ -71,25 +99,46 @@ public class RecordPublisher {
      *                      retry must publish the same ids (the persister stores an id once)
      */
     public void publishAll(List<RecordMessage> records) {
+        long deadline = System.nanoTime() + confirmTimeout.toNanos();
+        int count = records.size();
+        try {
+            // One deadline bounds the whole request: the wait for room here, then the wait for the confirms.
+            if (!waiting.tryAcquire(count, deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                throw unavailable("too many records are waiting for the broker; try again shortly",
+                                  new TimeoutException("no room for " + count + " records within "
+                                                               + confirmTimeout.toMillis() + " ms"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("the request was interrupted while waiting for the broker", e);
+        }
         long sent = System.nanoTime();
-        CompletableFuture<?>[] confirms = new CompletableFuture<?>[records.size()];
-        for (int i = 0; i < confirms.length; i++) {
-            CompletableFuture<Void> confirmed = new CompletableFuture<>();
-            confirms[i] = confirmed;
-            RecordMessage record = records.get(i);
-            try {
+        CompletableFuture<?>[] confirms = new CompletableFuture<?>[count];
+        int handed = 0;
+        try {
+            for (; handed < count; handed++) {
+                CompletableFuture<Void> confirmed = new CompletableFuture<>();
+                RecordMessage record = records.get(handed);
                 this.records.send(OutgoingRabbitMqMessage.builder(codec.encode(record))
                                           .messageId(record.id().toString())
                                           .contentType(RecordCodec.CONTENT_TYPE)
                                           .header(RecordCodec.USER_ID_HEADER, record.userId())
                                           .completing(confirmed)
                                           .build());
-            } catch (IllegalStateException overflow) {
-                throw unavailable("too many records are waiting for the broker; try again shortly", overflow);
+                // Acked or nacked (the connector settles every message it was given, at the latest at its
+                // confirm timeout), the record no longer waits for the broker.
+                confirmed.whenComplete((ignored, failure) -> waiting.release());
+                confirms[handed] = confirmed;
             }
+        } catch (IllegalStateException overflow) {
+            // The permits keep the emitter's buffer from filling; this is a defence, not a path.
+            throw unavailable("too many records are waiting for the broker; try again shortly", overflow);
+        } finally {
+            // The permits of the records the emitter never took.
+            waiting.release(count - handed);
         }
         try {
-            CompletableFuture.allOf(confirms).get(confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(confirms).get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw unavailable("the message broker did not accept the record", e.getCause());
         } catch (TimeoutException e) {
@@ -98,7 +147,7 @@ public class RecordPublisher {
             Thread.currentThread().interrupt();
             throw unavailable("the request was interrupted while waiting for the broker", e);
         }
-        metrics.accepted(records.size(), Duration.ofNanos(System.nanoTime() - sent));
+        metrics.accepted(count, Duration.ofNanos(System.nanoTime() - sent));
     }
 
     private ApiException unavailable(String detail, Throwable cause) {
