@@ -1,9 +1,11 @@
 package io.datapipe.http;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
@@ -24,6 +26,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import static java.lang.System.Logger.Level.ERROR;
 
@@ -32,7 +35,9 @@ import static java.lang.System.Logger.Level.ERROR;
  * Helidon security and the JAX-RS filters spent around an endpoint was most of its CPU
  * (bench/results/2026-11-28-generator-web-server-routes.md). A {@linkplain #handler handler} made here does
  * what those did, once per request and with the same answers, in this order: the HTTP server span (the caller's
- * trace context continued, current while the endpoint runs), a {@link Check} of the request itself where the
+ * trace context continued, current while the endpoint runs), the bound on requests in progress
+ * ({@code datapipe.http.max-concurrent-requests}: over it, 503 with {@code Retry-After} at once, before any other
+ * work; the probes and the scrape, served elsewhere, are never refused by it), a {@link Check} of the request itself where the
  * route has one (as JAX-RS matched media types before security ran: {@link #ACCEPTS_JSON}), the bearer token
  * and the role (an {@link Authenticator}: 401, 403, 503), the caller in the log lines ({@link CallerLogContext}),
  * the rate limits ({@link RateLimits}: 429 and the {@code RateLimit-*} headers on every answer after it), then
@@ -109,9 +114,17 @@ public class ApiRoutes {
     private final AccessLog accessLog;
     private final OpenTelemetry telemetry;
     private final Tracer tracer;
+    private final int maxInProgress;
+    private final Semaphore inProgress;
 
     @Inject
-    ApiRoutes(RateLimits limits, HttpServerMetrics metrics, AccessLog accessLog, OpenTelemetry telemetry) {
+    ApiRoutes(RateLimits limits, HttpServerMetrics metrics, AccessLog accessLog, OpenTelemetry telemetry,
+              @ConfigProperty(name = "datapipe.http.max-concurrent-requests") int maxInProgress) {
+        if (maxInProgress < 1) {
+            throw new IllegalArgumentException("datapipe.http.max-concurrent-requests must be at least 1, not " + maxInProgress);
+        }
+        this.maxInProgress = maxInProgress;
+        this.inProgress = new Semaphore(maxInProgress);
         this.limits = limits;
         this.metrics = metrics;
         this.accessLog = accessLog;
@@ -202,9 +215,25 @@ public class ApiRoutes {
         }
     }
 
-    /** Checks the request, lets the endpoint serve it, and sends the answer or the problem; returns its status. */
+    /** Admits the request within the bound on requests in progress, or refuses it with 503; returns its status. */
     private int answer(ServerRequest request, ServerResponse response, Check before, Authenticator authenticator,
                        Endpoint endpoint, Span span) {
+        if (!inProgress.tryAcquire()) {
+            ApiException overloaded = ApiException.serviceUnavailable(
+                    "already " + maxInProgress + " requests in progress here; try again shortly", Duration.ofSeconds(1));
+            ProblemResponses.send(response, overloaded.problem().at(request.path().rawPath()), overloaded.headers());
+            return 503;
+        }
+        try {
+            return admitted(request, response, before, authenticator, endpoint, span);
+        } finally {
+            inProgress.release();
+        }
+    }
+
+    /** Checks the request, lets the endpoint serve it, and sends the answer or the problem; returns its status. */
+    private int admitted(ServerRequest request, ServerResponse response, Check before, Authenticator authenticator,
+                         Endpoint endpoint, Span span) {
         RateLimits.Quota quota = null;
         try {
             before.check(request);

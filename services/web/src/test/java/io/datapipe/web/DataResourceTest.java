@@ -7,16 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.testsupport.RawHttp;
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
-import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestTokens;
 import io.helidon.microprofile.testing.junit5.Configuration;
 import io.helidon.microprofile.testing.junit5.HelidonTest;
@@ -55,19 +52,12 @@ class DataResourceTest {
 
     @BeforeAll
     static void configure() {
-        database = TestPostgres.get().createDatabase("web");
-        Map<String, String> config = new HashMap<>(database.serviceConfig());
-        config.putAll(TOKENS.serviceConfig());
-        // The test database starts empty: let web bring the schema up this once.
-        config.put("datapipe.db.migrate", "true");
-        config.put("datapipe.web.cursor-secret", "a-cursor-secret-for-tests-of-32-bytes+");
-        TestConfig.register(config);
+        database = WebUnderTest.configure("web", Map.of("datapipe.web.cursor-secret", "a-cursor-secret-for-tests-of-32-bytes+"));
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        database.close();
+        WebUnderTest.release(database);
     }
 
     @BeforeEach

@@ -1,12 +1,9 @@
 package io.datapipe.web;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
-import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestDatabase;
-import io.datapipe.testsupport.TestPostgres;
 import io.datapipe.testsupport.TestTokens;
 import io.helidon.microprofile.testing.junit5.Configuration;
 import io.helidon.microprofile.testing.junit5.HelidonTest;
@@ -34,21 +31,15 @@ class ThrottlingTest {
 
     @BeforeAll
     static void configure() {
-        database = TestPostgres.get().createDatabase("throttling");
-        Map<String, String> config = new HashMap<>(database.serviceConfig());
-        config.putAll(TOKENS.serviceConfig());
-        config.put("datapipe.db.migrate", "true");
-        config.put("datapipe.ratelimit.user.capacity", "5");
-        config.put("datapipe.ratelimit.user.per-second", "2");
-        config.put("datapipe.ratelimit.global.capacity", "8");
-        config.put("datapipe.ratelimit.global.per-second", "2");
-        TestConfig.register(config);
+        database = WebUnderTest.configure("throttling", Map.of("datapipe.ratelimit.user.capacity", "5",
+                                                               "datapipe.ratelimit.user.per-second", "2",
+                                                               "datapipe.ratelimit.global.capacity", "8",
+                                                               "datapipe.ratelimit.global.per-second", "2"));
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        database.close();
+        WebUnderTest.release(database);
     }
 
     @Test
