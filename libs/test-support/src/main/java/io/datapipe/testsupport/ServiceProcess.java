@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  * port of the kernel's choosing read back from its log. The end-to-end tests and the benchmarks start
  * services with it. Plain JDK, so that a harness can use it without this module's other dependencies.
  *
+ * <p>The system property {@value #JVM_OPTIONS_PROPERTY} (space-separated) adds JVM options to every start
+ * of the JVM it is set in, after the images' own: the end-to-end tests set {@code -XX:TieredStopAtLevel=1}
+ * there (e2e/pom.xml); the benchmarks set nothing and run exactly the images' flags.
+ *
  * <pre>
  * try (ServiceProcess web = ServiceProcess.launch("web").config(Map.of("datapipe.db.url", url)).start()) {
  *     web.awaitReady(Duration.ofSeconds(60));
@@ -44,6 +48,8 @@ public final class ServiceProcess implements AutoCloseable {
     /** What Helidon logs once it listens; with {@code server.port=0} the port is the kernel's choice. */
     private static final Pattern STARTED = Pattern.compile("Server started on http://[^:/\\s]+:(\\d+)");
     private static final Pattern MEMORY_LIMIT = Pattern.compile("limits:\\s*\\n(?:\\s+\\w+:.*\\n)*?\\s+memory:\\s*(\\d+)Mi");
+    /** Where a test run names JVM options for every service it starts; see the class comment. */
+    public static final String JVM_OPTIONS_PROPERTY = "datapipe.test.service-jvm-options";
     private static final Set<ServiceProcess> RUNNING = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger STARTS = new AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -104,6 +110,10 @@ public final class ServiceProcess implements AutoCloseable {
 
         private Launch(String name) {
             this.name = name;
+            String options = System.getProperty(JVM_OPTIONS_PROPERTY, "").strip();
+            if (!options.isEmpty()) {
+                jvmOptions.addAll(List.of(options.split("\\s+")));
+            }
         }
 
         /** @param config system properties ({@code -Dkey=value}), MicroProfile Config keys; added to earlier ones */
