@@ -13,6 +13,7 @@ cp k8s/base/rollouts/analysistemplate.yaml             "$files/analysistemplate.
 cp k8s/base/otel-collector/config.yaml                 "$files/otel-collector-config.yaml"
 cp k8s/components/alerting-chat/alertmanagerconfig.yaml "$files/alertmanagerconfig-chat.yaml"
 cp k8s/components/alarms/alertmanagerconfig.yaml       "$files/alertmanagerconfig-pager.yaml"
+cp k8s/components/alert-inhibitions/inhibitions.yaml   "$files/alertmanagerconfig-inhibitions.yaml"
 cp k8s/components/verify-images/policy.yaml            "$files/verify-images-policy.yaml"
 mkdir -p "$files/migration"
 cp k8s/base/persister/migration-job.yaml            "$files/migration/job.yaml"

@@ -1,22 +1,26 @@
 package io.datapipe.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datapipe.monitoring.AlertmanagerConfigs;
+import io.datapipe.monitoring.LocalAlertmanager;
 import io.datapipe.monitoring.MonitoringTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Prometheus Operator does (AlertmanagerConfigs), must pass `amtool check-config`, and
  * `amtool config routes test` says which receivers an alert reaches: prd pages for severity=page
  * and tells the chat channel too; dev and stg only ever post to chat; an alert of another namespace
- * reaches none of them. No receiver's credentials are in Git.
+ * reaches none of them. No receiver's credentials are in Git. A real Alertmanager with each environment's
+ * configuration holds back the alerts another alert makes redundant, and only in that environment.
  */
 class AlertRoutingTest {
 
@@ -219,5 +224,45 @@ class AlertRoutingTest {
         }
         assertThat(check.exitCode()).isNotZero();
         assertThat(check.stdout() + check.stderr()).contains("nobody");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "stg", "prd"})
+    void aFailedMigrationAlertsOnceNotAlsoAsAFailedJob(String env) throws Exception {
+        String namespace = "datapipe-" + env;
+        ObjectNode config = AlertmanagerConfigs.deliverTo(alertmanager(config(env), env), "http://127.0.0.1:9");
+        try (LocalAlertmanager alertmanager = LocalAlertmanager.start(config)) {
+            ArrayNode alerts = Yaml.JSON.createArrayNode();
+            alerts.add(firing("DatapipeSchemaMigrationFailed", namespace, null));
+            alerts.add(firing("KubeJobFailed", namespace, "persister-migration"));
+            alerts.add(firing("KubeJobFailed", namespace, "another-job"));
+            alerts.add(firing("KubeJobFailed", "another-namespace", "persister-migration"));
+            alertmanager.fire(alerts);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(states(alertmanager)).isEqualTo(Map.of(
+                    "DatapipeSchemaMigrationFailed " + namespace + " -", "active",
+                    "KubeJobFailed " + namespace + " persister-migration", "suppressed",
+                    "KubeJobFailed " + namespace + " another-job", "active",
+                    "KubeJobFailed another-namespace persister-migration", "active")));
+        }
+    }
+
+    private static ObjectNode firing(String alertname, String namespace, String jobName) {
+        ObjectNode alert = Yaml.JSON.createObjectNode();
+        ObjectNode labels = alert.putObject("labels").put("alertname", alertname).put("namespace", namespace).put("severity", "ticket");
+        if (jobName != null) {
+            labels.put("job_name", jobName);
+        }
+        return alert;
+    }
+
+    /** Each alert Alertmanager holds ("alertname namespace job_name") and its state: active, or suppressed by an inhibition. */
+    private static Map<String, String> states(LocalAlertmanager alertmanager) {
+        Map<String, String> states = new TreeMap<>();
+        for (JsonNode alert : alertmanager.alerts()) {
+            JsonNode labels = alert.path("labels");
+            states.put(labels.path("alertname").asText() + " " + labels.path("namespace").asText() + " " + labels.path("job_name").asText("-"),
+                       alert.at("/status/state").asText());
+        }
+        return states;
     }
 }

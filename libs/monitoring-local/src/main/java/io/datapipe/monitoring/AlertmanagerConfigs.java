@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * configuration, the way the Prometheus Operator merges it into the Alertmanager it runs
  * (alertmanagerConfigMatcherStrategy OnNamespace, its default): the object's route becomes a child of a
  * root route whose receiver is {@code "null"}, matching {@code namespace="<its namespace>"} and always
- * continuing; every receiver is renamed {@code <namespace>/<name>/<receiver>}; keys are snake_case, and a
+ * continuing; every inhibition rule's source and target matchers gain that same namespace matcher; every
+ * receiver is renamed {@code <namespace>/<name>/<receiver>}; keys are snake_case, and a
  * Secret reference ({@code name}, {@code key}) is replaced by the Secret's value, which the caller
  * supplies. Then {@code amtool} and Alertmanager itself read what the cluster's Alertmanager would read.
  */
@@ -42,6 +43,20 @@ public final class AlertmanagerConfigs {
         route.set("matchers", matchers);
         route.put("continue", true);
         root.putArray("routes").add(route);
+        ArrayNode inhibitions = NODES.arrayNode();
+        for (JsonNode rule : alertmanagerConfig.at("/spec/inhibitRules")) {
+            ObjectNode out = inhibitions.addObject();
+            for (String side : new String[] {"source", "target"}) {
+                ArrayNode sideMatchers = out.putArray(side + "_matchers").add("namespace=\"" + namespace + "\"");
+                rule.path(side + "Match").forEach(m -> sideMatchers.add(matcher(m)));
+            }
+            if (rule.has("equal")) {
+                out.set("equal", rule.path("equal").deepCopy());
+            }
+        }
+        if (!inhibitions.isEmpty()) {
+            config.set("inhibit_rules", inhibitions);
+        }
         ArrayNode receivers = config.putArray("receivers");
         receivers.addObject().put("name", "null");
         for (JsonNode receiver : alertmanagerConfig.at("/spec/receivers")) {
@@ -100,9 +115,7 @@ public final class AlertmanagerConfigs {
                 case "receiver" -> out.put("receiver", prefix + value.asText());
                 case "matchers" -> {
                     ArrayNode matchers = out.putArray("matchers");
-                    for (JsonNode m : value) {
-                        matchers.add(m.path("name").asText() + m.path("matchType").asText("=") + quote(m.path("value").asText()));
-                    }
+                    value.forEach(m -> matchers.add(matcher(m)));
                 }
                 case "routes" -> {
                     ArrayNode routes = out.putArray("routes");
@@ -112,6 +125,11 @@ public final class AlertmanagerConfigs {
             }
         });
         return out;
+    }
+
+    /** A matcher of the AlertmanagerConfig ({@code name}, {@code matchType}, {@code value}) as Alertmanager writes it. */
+    private static String matcher(JsonNode m) {
+        return m.path("name").asText() + m.path("matchType").asText("=") + quote(m.path("value").asText());
     }
 
     private static ObjectNode integration(JsonNode integration, BiFunction<String, String, String> secrets) {
