@@ -32,6 +32,9 @@ import static org.awaitility.Awaitility.await;
  */
 final class Pipeline implements AutoCloseable {
 
+    /** The persisters' batch size here. */
+    static final int BATCH_SIZE = 200;
+
     private final TestRabbitMq broker;
     private final TestTopology topology;
     private final TestDatabase database;
@@ -56,7 +59,7 @@ final class Pipeline implements AutoCloseable {
         return database;
     }
 
-    /** Starts a persister (batches of 200) and waits until it is ready. */
+    /** Starts a persister (batches of {@link #BATCH_SIZE}) and waits until it is ready. */
     ServiceProcess persister() throws IOException {
         return ready(startPersister(Map.of()));
     }
@@ -71,7 +74,7 @@ final class Pipeline implements AutoCloseable {
         config.putAll(database.serviceConfig());
         config.putAll(TestTokens.get().serviceConfig());
         config.put("mp.messaging.incoming.records.connection-name", topology.exchange() + "-persister");
-        config.put("datapipe.persister.batch-size", "200");
+        config.put("datapipe.persister.batch-size", Integer.toString(BATCH_SIZE));
         config.putAll(extra);
         return started(ServiceProcess.start("persister", config));
     }

@@ -178,8 +178,12 @@ class ResilienceIT {
 
         ServiceProcess restarted = pipeline.persister();
         pipeline.assertExactly(stream.awaitPublished(), DEADLINE);
-        // Nothing the first process stored came back to the second: no redelivery storm after a rolling update.
-        assertThat(restarted.metric("datapipe_persister_records_duplicate_total", "").orElse(-1)).isZero();
+        // No redelivery storm after a rolling update: of what the first process stored, at most its last batch
+        // comes back to the second. Not always none: a quorum queue can drop acknowledgements that reach it just
+        // before the consumer's channel closes (rabbitmq-server#10327, docs/observability.md); seen here once, 77,
+        // in four runs of a day with the test classes two at a time.
+        assertThat(restarted.metric("datapipe_persister_records_duplicate_total", "").orElse(-1))
+                .as("records the restarted persister found stored already").isBetween(0.0, (double) Pipeline.BATCH_SIZE);
     }
 
     /**
