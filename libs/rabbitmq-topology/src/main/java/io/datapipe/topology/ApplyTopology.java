@@ -1,10 +1,12 @@
 package io.datapipe.topology;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -49,7 +51,17 @@ public final class ApplyTopology {
             factory.setUri(args[1]);
             factory.setUsername(username);
             factory.setPassword(password);
-            try (Connection connection = factory.newConnection("datapipe-apply-topology"); Channel channel = connection.createChannel()) {
+            Connection connection;
+            try {
+                connection = factory.newConnection("datapipe-apply-topology");
+            } catch (IOException | TimeoutException e) {
+                String vhost = factory.getVirtualHost();
+                System.err.println("cannot connect to " + factory.getHost() + ":" + factory.getPort() + ", vhost \"" + vhost + "\": "
+                        + rootMessage(e) + (vhost.isEmpty() ? " (the default vhost / is written %2F: amqp://host:5672/%2F)" : ""));
+                System.exit(1);
+                return;
+            }
+            try (connection; Channel channel = connection.createChannel()) {
                 AmqpTopology.declare(channel, definition).forEach(System.out::println);
             }
             return;
@@ -66,5 +78,14 @@ public final class ApplyTopology {
             secrets.put(secret, new TopologyApplier.Credentials(value.substring(0, value.indexOf(':')), value.substring(value.indexOf(':') + 1)));
         }
         new TopologyApplier(URI.create(args[1]), username, password).apply(definition, secrets).forEach(System.out::println);
+    }
+
+    /** The innermost cause's message: the broker's reply or the socket's error, without the wrappers. */
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 }
