@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
@@ -36,6 +37,8 @@ import static java.lang.System.Logger.Level.WARNING;
 public class DataResource {
 
     private static final System.Logger LOGGER = System.getLogger(DataResource.class.getName());
+    /** A limit as the API documents it: up to nine ASCII digits (so that it fits an int). */
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]{1,9}");
 
     private final RecordQueries queries;
     private final Cursors cursors;
@@ -105,13 +108,12 @@ public class DataResource {
         if (limit == null) {
             return defaultLimit;
         }
-        try {
+        // ASCII digits only: Integer.parseInt also takes a sign and the digits of other scripts.
+        if (WHOLE_NUMBER.matcher(limit).matches()) {
             int value = Integer.parseInt(limit);
             if (value >= 1 && value <= maxLimit) {
                 return value;
             }
-        } catch (NumberFormatException e) {
-            // refused below
         }
         throw ApiException.badRequest("INVALID_LIMIT", "limit must be a whole number from 1 to " + maxLimit);
     }
