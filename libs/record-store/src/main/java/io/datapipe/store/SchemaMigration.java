@@ -2,6 +2,8 @@ package io.datapipe.store;
 
 import javax.sql.DataSource;
 
+import io.helidon.logging.common.LogConfig;
+
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -81,6 +83,9 @@ public class SchemaMigration {
      * @param args none
      */
     public static void main(String[] args) {
+        // The service's logging.properties from the class path, as Helidon reads it when a service starts: the
+        // Job's lines are JSON like the services' (the persister's jar: io.datapipe.logging.JsonConsoleHandler).
+        LogConfig.configureRuntime();
         try {
             Config config = ConfigProvider.getConfig();
             org.postgresql.ds.PGSimpleDataSource dataSource = new org.postgresql.ds.PGSimpleDataSource();

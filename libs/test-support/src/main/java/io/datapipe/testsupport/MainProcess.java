@@ -30,10 +30,34 @@ public record MainProcess(int status, String output) {
      */
     public static MainProcess run(Class<?> mainClass, Map<String, String> environment, Duration timeout)
             throws IOException, InterruptedException {
+        return run(mainClass, System.getProperty("java.class.path"), environment, timeout);
+    }
+
+    /**
+     * Runs {@code main} with this JVM's class path less its test classes and resources (the test's
+     * {@code logging-test.properties}, say), as the service's jar would run it, and waits for it to exit.
+     *
+     * @param mainClass   the class whose {@code main} runs
+     * @param environment variables added to this process's environment
+     * @param timeout     how long it may take; past it the process is killed and this fails
+     * @return its exit status and output
+     * @throws IOException          when it cannot be started or its output read
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public static MainProcess runWithoutTestClasses(Class<?> mainClass, Map<String, String> environment, Duration timeout)
+            throws IOException, InterruptedException {
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !Path.of(entry).endsWith("test-classes"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        return run(mainClass, classPath, environment, timeout);
+    }
+
+    private static MainProcess run(Class<?> mainClass, String classPath, Map<String, String> environment, Duration timeout)
+            throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = Files.createTempFile(mainClass.getSimpleName(), ".log");
         try {
-            ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+            ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-cp", classPath,
                                                                 mainClass.getName()))
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(environment);
