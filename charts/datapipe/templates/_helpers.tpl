@@ -75,3 +75,10 @@ scripts/chart-files.sh): "<Kind>/<metadata.name>" -> the object, as YAML (fromYa
 {{- end -}}
 {{- toYaml $objects -}}
 {{- end }}
+
+{{/* A Secret the migration Job reads, made as a hook before the Job and its ServiceAccount (secrets.yaml). */}}
+{{- define "datapipe.secretHook" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: "-10"
+helm.sh/hook-delete-policy: before-hook-creation
+{{- end }}

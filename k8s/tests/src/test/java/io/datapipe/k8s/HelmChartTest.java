@@ -183,6 +183,18 @@ class HelmChartTest {
             assertThat(annotation(before, "helm.sh/hook")).as(kind).isEqualTo("pre-install,pre-upgrade");
             assertThat(Integer.parseInt(annotation(before, "helm.sh/hook-weight"))).as(kind).isLessThan(Integer.parseInt(annotation(job, "helm.sh/hook-weight")));
         }
+        // The Job's login, as the chart makes it (an ExternalSecret, or a Secret with secrets.create): a hook made
+        // before the Job's ServiceAccount, so that a first install needs no Secret made by hand. The others are not.
+        int account = Integer.parseInt(annotation(m.find("ServiceAccount", "persister-migration").orElseThrow(), "helm.sh/hook-weight"));
+        List<ObjectNode> logins = Stream.of("Secret", "ExternalSecret").flatMap(kind -> m.find(kind, "datapipe-db-persister").stream()).toList();
+        assertThat(logins).as("the persister's database login, made by the chart").isNotEmpty();
+        for (ObjectNode login : logins) {
+            assertThat(annotation(login, "helm.sh/hook")).as(Manifests.id(login)).isEqualTo("pre-install,pre-upgrade");
+            assertThat(annotation(login, "helm.sh/hook-delete-policy")).as(Manifests.id(login)).isEqualTo("before-hook-creation");
+            assertThat(Integer.parseInt(annotation(login, "helm.sh/hook-weight"))).as(Manifests.id(login)).isLessThan(account);
+        }
+        Stream.of("Secret", "ExternalSecret").flatMap(kind -> m.find(kind, "datapipe-db-web").stream())
+                .forEach(other -> assertThat(other.at("/metadata/annotations").has("helm.sh/hook")).as(Manifests.id(other)).isFalse());
         Workload persister = m.workloads().stream().filter(w -> w.id().equals("Deployment/persister")).findFirst().orElseThrow();
         JsonNode container = job.at("/spec/template/spec/containers/0");
         assertThat(container.path("image").asText()).isEqualTo(persister.containers().getFirst().path("image").asText());
