@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordMessage;
+import io.datapipe.testsupport.OpenApiDocuments;
 import io.datapipe.testsupport.RawHttp;
 import io.datapipe.testsupport.TestConfig;
 import io.datapipe.testsupport.TestRabbitMq;
@@ -309,10 +310,12 @@ class DataResourceTest {
         assertThat(ready).contains("\"rabbitmq\"").contains("\"outgoing.records\":\"UP\"");
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
         assertThat(target.path("/openapi").request().get(String.class)).contains("/data");
-        String version = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class)
-                .path("info").path("version").asText();
+        JsonNode openApi = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class);
+        String version = openApi.path("info").path("version").asText();
         assertThat(version).as("the build's version, not a literal").matches("\\d+\\.\\d+\\.\\d+.*")
                 .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.version", String.class));
+        assertThat(OpenApiDocuments.unresolvedReferences(openApi)).isEmpty();
+        assertThat(openApi.at("/components/schemas/Problem/properties/status/type").asText()).as("the shared Problem schema").isEqualTo("integer");
     }
 
     @Test

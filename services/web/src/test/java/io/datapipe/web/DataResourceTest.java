@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.datapipe.contract.RecordIds;
+import io.datapipe.testsupport.OpenApiDocuments;
 import io.datapipe.testsupport.RawHttp;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestTokens;
@@ -258,6 +259,8 @@ class DataResourceTest {
         assertThat(target.path("/metrics").request().get().getStatus()).isEqualTo(200);
         JsonNode openApi = target.path("/openapi").request(MediaType.APPLICATION_JSON).get(JsonNode.class);
         assertThat(openApi.path("paths").has("/data/{id}")).isTrue();
+        assertThat(OpenApiDocuments.unresolvedReferences(openApi)).isEmpty();
+        assertThat(openApi.at("/components/schemas/Problem/properties/status/type").asText()).as("the shared Problem schema").isEqualTo("integer");
         String version = openApi.path("info").path("version").asText();
         assertThat(version).as("the build's version, not a literal").matches("\\d+\\.\\d+\\.\\d+.*")
                 .isEqualTo(ConfigProvider.getConfig().getValue("datapipe.version", String.class));
