@@ -4,8 +4,10 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,6 +34,10 @@ import io.github.bucket4j.TimeMeter;
  * it are counted, not written. A line then says how many each logger left out, with the number in the field
  * {@code suppressed}: before the logger's next line that is written, else within a second of the last one
  * left out, or as the process ends; at most one such line a second per logger. The metrics count every request whatever the log writes.
+ *
+ * <p>{@code io.datapipe.logging.JsonConsoleHandler.ignore} in {@code logging.properties} names lines that say
+ * nothing in this service, each as {@code <logger>:<start of the message>}, several separated by {@code ;}:
+ * a warning a library gives about a set-up the service chose, for example.
  */
 public class JsonConsoleHandler extends StreamHandler {
 
@@ -40,17 +46,21 @@ public class JsonConsoleHandler extends StreamHandler {
 
     private final long maxLinesPerSecond;
     private final TimeMeter clock;
+    /** Logger name to the starts of its messages that are not written. */
+    private final Map<String, List<String>> ignored;
     /** Per logger: its budget of lines, and how many it has left out since it last wrote one. Guarded by this. */
     private final Map<String, Budget> budgets = new HashMap<>();
     /** Writes the counts of a logger that went quiet; started with the first line left out. Guarded by this. */
     private ScheduledExecutorService counts;
 
     public JsonConsoleHandler() {
-        this(new FileOutputStream(FileDescriptor.out), configuredMaxLines(), TimeMeter.SYSTEM_NANOTIME);
+        this(new FileOutputStream(FileDescriptor.out), configuredMaxLines(), TimeMeter.SYSTEM_NANOTIME,
+             LogManager.getLogManager().getProperty(JsonConsoleHandler.class.getName() + ".ignore"));
     }
 
-    JsonConsoleHandler(OutputStream out, long maxLinesPerSecond, TimeMeter clock) {
+    JsonConsoleHandler(OutputStream out, long maxLinesPerSecond, TimeMeter clock, String ignore) {
         super(out, new JsonLogFormatter());
+        this.ignored = ignored(ignore);
         if (maxLinesPerSecond < 0) {
             throw new IllegalArgumentException(MAX_LINES_VARIABLE + " must not be negative: " + maxLinesPerSecond);
         }
@@ -60,7 +70,7 @@ public class JsonConsoleHandler extends StreamHandler {
 
     @Override
     public synchronized void publish(LogRecord record) {
-        if (!isLoggable(record)) {
+        if (!isLoggable(record) || isIgnored(record)) {
             return;
         }
         if (maxLinesPerSecond > 0) {
@@ -120,6 +130,26 @@ public class JsonConsoleHandler extends StreamHandler {
         line.setParameters(new Object[] {new LogFields(fields)});
         budget.leftOut = 0;
         return line;
+    }
+
+    private boolean isIgnored(LogRecord record) {
+        List<String> starts = ignored.get(record.getLoggerName());
+        return starts != null && record.getMessage() != null && starts.stream().anyMatch(record.getMessage()::startsWith);
+    }
+
+    private static Map<String, List<String>> ignored(String entries) {
+        Map<String, List<String>> ignored = new HashMap<>();
+        if (entries == null || entries.isBlank()) {
+            return ignored;
+        }
+        for (String entry : entries.split(";")) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0 || entry.substring(colon + 1).isBlank()) {
+                throw new IllegalArgumentException(JsonConsoleHandler.class.getName() + ".ignore: not <logger>:<start of the message>: " + entry);
+            }
+            ignored.computeIfAbsent(entry.substring(0, colon).strip(), logger -> new ArrayList<>()).add(entry.substring(colon + 1).strip());
+        }
+        return ignored;
     }
 
     private static long configuredMaxLines() {

@@ -19,7 +19,7 @@ class JsonConsoleHandlerTest {
     private final ObjectMapper json = new ObjectMapper();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ManualClock clock = new ManualClock();
-    private final JsonConsoleHandler handler = new JsonConsoleHandler(out, 3, clock);
+    private final JsonConsoleHandler handler = new JsonConsoleHandler(out, 3, clock, null);
 
     @Test
     void aLoggerOverItsLinesPerSecondIsCountedAndTheCountPrecedesItsNextLine() throws Exception {
@@ -60,11 +60,22 @@ class JsonConsoleHandlerTest {
 
     @Test
     void zeroMeansNoBound() throws Exception {
-        JsonConsoleHandler unbounded = new JsonConsoleHandler(out, 0, clock);
+        JsonConsoleHandler unbounded = new JsonConsoleHandler(out, 0, clock, null);
         for (int i = 0; i < 500; i++) {
             unbounded.publish(record("x", "line " + i));
         }
         assertThat(lines()).hasSize(500);
+    }
+
+    @Test
+    void linesNamedByLoggerAndStartAreNotWritten() throws Exception {
+        JsonConsoleHandler quiet = new JsonConsoleHandler(out, 0, clock, " io.helidon.x: There are no JAX-RS ;io.helidon.x:Other");
+        quiet.publish(record("io.helidon.x", "There are no JAX-RS applications or resources."));
+        quiet.publish(record("io.helidon.x", "Other things"));
+        quiet.publish(record("io.helidon.x", "Server started on http://localhost:8080"));
+        quiet.publish(record("io.helidon.y", "There are no JAX-RS applications or resources."));
+
+        assertThat(messages()).containsExactly("Server started on http://localhost:8080", "There are no JAX-RS applications or resources.");
     }
 
     private static LogRecord record(String logger, String message) {

@@ -1,5 +1,6 @@
 package io.datapipe.web;
 
+import io.datapipe.http.JsonMapping;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatcher;
@@ -14,6 +15,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.staticcontent.StaticContentService;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -31,7 +33,10 @@ import jakarta.interceptor.Interceptor;
  *     strict Content-Security-Policy of {@link ConsoleSettings#contentSecurityPolicy()};</li>
  *     <li>its scripts and styles ({@code /assets/<name>-<hash>.<ext>}): cached for a year and never
  *     revalidated ({@code immutable}): a new build has new names. Only assets that exist: a miss is not
- *     cached.</li>
+ *     cached;</li>
+ *     <li>its configuration ({@code GET /config.json}, no token): where the page signs in and sends requests,
+ *     from {@link ConsoleSettings}; never cached ({@code no-store}), so a changed setting reaches the next
+ *     page load.</li>
  * </ul>
  * Registered on the server's routing before the server starts.
  */
@@ -63,10 +68,23 @@ class ConsoleContent {
             }
             content.handle(request, response);
         };
+        byte[] pageSettings;
+        try {
+            pageSettings = JsonMapping.mapper().writeValueAsBytes(settings.forPage());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the console's settings are not JSON", e);
+        }
+        Handler configuration = (request, response) -> {
+            response.header(HeaderNames.CACHE_CONTROL, "no-store");
+            response.header(HeaderNames.CONTENT_TYPE, "application/json");
+            response.header("X-Content-Type-Options", "nosniff");
+            response.send(pageSettings);
+        };
         HttpRouting.Builder routing = beans.getExtension(ServerCdiExtension.class).serverRoutingBuilder();
         routing.route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.exact("/"), page)
                 .route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.exact("/" + WELCOME), page)
-                .route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.prefix("/assets/"), asset);
+                .route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.prefix("/assets/"), asset)
+                .route(Method.predicate(Method.GET, Method.HEAD), PathMatchers.exact("/config.json"), configuration);
     }
 
     /**

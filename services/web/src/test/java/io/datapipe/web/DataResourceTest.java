@@ -160,6 +160,19 @@ class DataResourceTest {
         assertProblem(get(target.path("/data").queryParam("cursor", new String(cursor)), TOKENS.token("alice", "data.read")), 400);
     }
 
+    @Test
+    void servesTheConsolesConfigurationWithoutATokenAndNeverCached() throws Exception {
+        Response response = target.path("/config.json").request(MediaType.APPLICATION_JSON).get();
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getMediaType().toString()).isEqualTo("application/json");
+        assertThat(response.getHeaderString("Cache-Control")).isEqualTo("no-store");
+        JsonNode page = JSON.readTree(response.readEntity(String.class));
+        assertThat(page.path("roles").path("read").asText()).isEqualTo("data.read");
+        assertThat(page.path("postUrl").asText()).endsWith("/data");
+        assertThat(target.path("/config.json").request().head().getStatus()).isEqualTo(200);
+    }
+
     @ParameterizedTest
     // A sign, and digits of other scripts (\u0665 is an Arabic-Indic five), are not the whole number the API documents,
     // though Integer.parseInt takes them.
