@@ -23,8 +23,8 @@ import io.github.bucket4j.TimeMeter;
 
 /**
  * A console handler that writes {@link JsonLogFormatter} lines to standard output and flushes each one,
- * for container log collectors. Configure it in {@code logging.properties}:
- * {@code handlers=io.datapipe.logging.JsonConsoleHandler}.
+ * for container log collectors. This library's {@code logging.properties}, the services' one logging
+ * configuration, names it: {@code handlers=io.datapipe.logging.JsonConsoleHandler}.
  *
  * <p>Each logger writes at most {@value #DEFAULT_MAX_LINES} lines a second, unless the environment variable
  * {@value #MAX_LINES_VARIABLE} (or {@code io.datapipe.logging.JsonConsoleHandler.maxLinesPerSecond} in
