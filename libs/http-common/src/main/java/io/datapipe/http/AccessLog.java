@@ -27,7 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * ({@code user_id}, as on every line, is the authenticated caller: CallerLogContext forgets it after this.)
  * Every failed request (status 400 or more) and every one slower than {@code datapipe.access-log.slow-ms}
  * is logged, so a failure can be found by its trace id in the logs as in the traces; of the others one in
- * {@code datapipe.access-log.sample-every} (0: none). The ingest path pays a counter increment for the
+ * {@code datapipe.access-log.sample-every} (0: none); a storm of them is bounded where every logger's lines are
+ * (libs/logging {@code JsonConsoleHandler}: at most 100 a second, the rest counted). The ingest path pays a counter increment for the
  * requests it does not log; what the logged ones cost is measured by the benchmark (docs/observability.md).
  */
 @Provider

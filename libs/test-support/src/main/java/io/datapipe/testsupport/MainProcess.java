@@ -1,13 +1,16 @@
 package io.datapipe.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A class's {@code main} in a JVM of its own, with this JVM's class path and the given environment, as a
@@ -46,9 +49,9 @@ public record MainProcess(int status, String output) {
      */
     public static MainProcess runWithoutTestClasses(Class<?> mainClass, Map<String, String> environment, Duration timeout)
             throws IOException, InterruptedException {
-        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !Path.of(entry).endsWith("test-classes"))
-                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
         return run(mainClass, classPath, environment, timeout);
     }
 
