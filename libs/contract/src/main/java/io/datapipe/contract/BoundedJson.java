@@ -8,6 +8,7 @@ import java.util.Map;
 import io.datapipe.contract.InvalidJsonException.Reason;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -41,10 +42,12 @@ public final class BoundedJson {
                 .streamReadConstraints(StreamReadConstraints.builder()
                                                .maxNestingDepth(limits.maxDepth())
                                                .maxStringLength(limits.maxStringLength())
+                                               .maxNameLength(limits.maxStringLength())
                                                .maxNumberLength(MAX_NUMBER_DIGITS)
                                                .build())
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .recyclerPool(JsonRecyclerPools.sharedBoundedPool())
                 .build();
         this.mapper = new ObjectMapper(factory)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -124,11 +127,11 @@ public final class BoundedJson {
             return new InvalidJsonException(Reason.TOO_DEEP,
                                             "document is nested deeper than " + limits.maxDepth() + " levels", e);
         }
-        if (message.contains("String length")) {
-            return new InvalidJsonException(Reason.STRING_TOO_LONG,
-                                            "a string is longer than " + limits.maxStringLength() + " characters", e);
+        if (message.startsWith("String ") || message.startsWith("Name ")) {
+            return new InvalidJsonException(Reason.STRING_TOO_LONG, "a string or member name is longer than "
+                                                                    + limits.maxStringLength() + " characters", e);
         }
-        if (message.contains("Number length")) {
+        if (message.startsWith("Number ")) {
             return new InvalidJsonException(Reason.NUMBER_OUT_OF_RANGE,
                                             "a number has more than " + MAX_NUMBER_DIGITS + " digits", e);
         }

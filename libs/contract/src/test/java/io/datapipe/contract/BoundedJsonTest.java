@@ -90,6 +90,12 @@ class BoundedJsonTest {
     }
 
     @Test
+    void refusesALongMemberName() throws InvalidJsonException {
+        assertReason(utf8("{\"" + "x".repeat(16 * 1024 + 1) + "\":1}"), Reason.STRING_TOO_LONG);
+        assertThat(json.parse(utf8("{\"" + "x".repeat(16 * 1024) + "\":1}")).size()).isEqualTo(1);
+    }
+
+    @Test
     void refusesAnOversizedDocumentBeforeParsingIt() {
         byte[] big = new byte[64 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) ' ');

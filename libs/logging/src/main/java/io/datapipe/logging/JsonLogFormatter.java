@@ -11,6 +11,7 @@ import java.util.logging.LogRecord;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 
@@ -28,7 +29,7 @@ import io.opentelemetry.api.trace.SpanContext;
  */
 public class JsonLogFormatter extends Formatter {
 
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedBoundedPool()).build();
 
     @Override
     public String format(LogRecord record) {

@@ -12,6 +12,7 @@ import io.datapipe.contract.InvalidJsonException;
 import io.datapipe.http.ApiException;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -45,12 +46,15 @@ public class BatchReader {
         this.maxRecords = config.batchMaxRecords();
         this.records = records;
         // Only finds where each element starts and ends; the elements' own checks come after. One level
-        // deeper than a record may nest, for the array around it.
+        // deeper than a record may nest, for the array around it; member names as long as the body allows
+        // (the record's check says which is too long).
         this.array = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                                                .maxNestingDepth(records.nestingLimit() + 1)
+                                               .maxNameLength(maxBytes)
                                                .build())
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+                .recyclerPool(JsonRecyclerPools.sharedBoundedPool())
                 .build();
     }
 

@@ -117,7 +117,8 @@ class BatchResourceTest {
 
     @Test
     void refusesTheWholeBatchNamingEveryRefusedRecordAndPublishesNothing() throws Exception {
-        String body = "[{\"ok\":1}, [1], {\"ok\":2}, {\"a\":1,\"a\":2}, {\"big\":\"" + "x".repeat(70_000) + "\"}, \"text\"]";
+        String body = "[{\"ok\":1}, [1], {\"ok\":2}, {\"a\":1,\"a\":2}, {\"big\":\"" + "x".repeat(70_000) + "\"}, \"text\", {\""
+                + "x".repeat(50_001) + "\":1}]";
 
         Response response = post(caller(), body, key());
 
@@ -125,7 +126,8 @@ class BatchResourceTest {
         assertThat(problem.get("reason").asText()).isEqualTo("INVALID_RECORDS");
         List<String> refused = new ArrayList<>();
         problem.get("errors").forEach(e -> refused.add(e.get("index").asInt() + ":" + e.get("reason").asText()));
-        assertThat(refused).containsExactly("1:NOT_AN_OBJECT", "3:DUPLICATE_FIELD", "4:TOO_LARGE", "5:NOT_AN_OBJECT");
+        assertThat(refused).containsExactly("1:NOT_AN_OBJECT", "3:DUPLICATE_FIELD", "4:TOO_LARGE", "5:NOT_AN_OBJECT",
+                                           "6:STRING_TOO_LONG");
         assertThat(problem.toString()).doesNotContain("xxxx");
         assertNothingPublished();
     }
