@@ -68,21 +68,6 @@ class LifecycleIT {
         }
     }
 
-    @Test
-    void aServiceWhoseEndpointsAskForSecurityRefusesToStartWithSecurityOff() throws Exception {
-        // The persister's admin API is JAX-RS with @RolesAllowed: with Helidon security off it would be open.
-        try (TestTopology topology = BROKER.topology("lifecycle")) {
-            Map<String, String> config = config(topology);
-            config.put("security.enabled", "false");
-            ServiceProcess persister = ServiceProcess.launch("persister").config(config).start();
-            int status = persister.awaitExit(Duration.ofSeconds(120));
-
-            assertThat(status).as("exit status").isNotZero();
-            assertThat(Files.readString(persister.log())).as(persister.log().toString())
-                    .contains("security.enabled=false, but io.datapipe.persister.DeadLetterResource ask(s) for Helidon security");
-        }
-    }
-
     private static Map<String, String> config(TestTopology topology) {
         Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
         config.putAll(TestTokens.get().serviceConfig());

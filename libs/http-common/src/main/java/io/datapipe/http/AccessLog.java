@@ -8,14 +8,8 @@ import java.util.logging.Logger;
 
 import io.datapipe.logging.LogFields;
 
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.Priorities;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerResponseContext;
-import jakarta.ws.rs.container.ContainerResponseFilter;
-import jakarta.ws.rs.ext.Provider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -24,18 +18,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {"message":"POST /data 503",...,"trace_id":"...","span_id":"...","user_id":"alice",
  *  "method":"POST","route":"/data","status":503,"duration_ms":5003.1,"reason":"failed"}
  * </pre>
- * ({@code user_id}, as on every line, is the authenticated caller: CallerLogContext forgets it after this.)
+ * ({@code user_id}, as on every line, is the authenticated caller: {@link ApiRoutes} forgets it after this.)
  * Every failed request (status 400 or more) and every one slower than {@code datapipe.access-log.slow-ms}
  * is logged, so a failure can be found by its trace id in the logs as in the traces; of the others one in
  * {@code datapipe.access-log.sample-every} (0: none); a storm of them is bounded where every logger's lines are
  * (libs/logging {@code JsonConsoleHandler}: at most 100 a second, the rest counted). The ingest path pays a counter increment for the
  * requests it does not log; what the logged ones cost is measured by the benchmark (docs/observability.md).
  */
-@Provider
-// Response filters run highest priority first: before CallerLogContext forgets the caller.
-@Priority(Priorities.USER + 10)
 @ApplicationScoped
-public class AccessLog implements ContainerResponseFilter {
+public class AccessLog {
 
     private static final Logger LOGGER = Logger.getLogger("io.datapipe.http.access");
 
@@ -53,21 +44,8 @@ public class AccessLog implements ContainerResponseFilter {
         this.slowNanos = slowMs * 1_000_000;
     }
 
-    @Override
-    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (!(request.getProperty(HttpServerMetrics.START) instanceof Long started)) {
-            return;
-        }
-        String route = HttpServerMetrics.route(request);
-        int status = response.getStatus();
-        if (route.equals("unmatched") && status == 404) {
-            return; // not an API request (/health, /metrics): HttpServerMetrics does not count it either
-        }
-        record(request.getMethod(), route, status, started);
-    }
-
     /**
-     * Logs a request served outside JAX-RS (by the web server's own routing), if it is worth reading. Call it
+     * Logs a request, if it is worth reading. Call it
      * with the caller and the request's span still current, so that the line carries them.
      *
      * @param method       the request's method

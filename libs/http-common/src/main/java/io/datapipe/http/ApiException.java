@@ -4,9 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * An error the API reports on purpose, with its problem details and response headers. Resources throw
- * it; {@link ApiExceptionMapper} turns it into the response. Factory methods cover the statuses of the
- * HTTP contract.
+ * An error the API reports on purpose, with its problem details and response headers. Endpoints throw
+ * it; {@link ApiRoutes} turns it into the response. Factory methods cover the statuses of the HTTP contract.
  */
 public class ApiException extends RuntimeException {
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 
+import io.datapipe.logging.LogContext;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -39,7 +40,7 @@ import static java.lang.System.Logger.Level.ERROR;
  * ({@code datapipe.http.max-concurrent-requests}: over it, 503 with {@code Retry-After} at once, before any other
  * work; the probes and the scrape, served elsewhere, are never refused by it), a {@link Check} of the request itself where the
  * route has one (as JAX-RS matched media types before security ran: {@link #ACCEPTS_JSON}), the bearer token
- * and the role (an {@link Authenticator}: 401, 403, 503), the caller in the log lines ({@link CallerLogContext}),
+ * and the role (an {@link Authenticator}: 401, 403, 503), the caller in the log lines (libs/logging {@code LogContext}),
  * the rate limits ({@link RateLimits}: 429 and the {@code RateLimit-*} headers on every answer after it), then
  * the endpoint; every refusal as problem+json with the request path as its {@code instance} (as sent, without
  * the query), a bug as a 500 with an error id, and the request in {@code http.server.request.duration}
@@ -205,7 +206,7 @@ public class ApiRoutes {
             // While the caller and the span are current: the line carries them.
             accessLog.record(method, route, status, started);
         } finally {
-            CallerLogContext.caller(null);
+            LogContext.userId(null);
             span.setAttribute("http.status_code", status);
             if (status >= 500) {
                 span.setStatus(StatusCode.ERROR);
@@ -238,7 +239,7 @@ public class ApiRoutes {
         try {
             before.check(request);
             String userId = authenticator.authenticate(request.headers().all(HeaderNames.AUTHORIZATION, List::of));
-            CallerLogContext.caller(userId);
+            LogContext.userId(userId);
             quota = limits.admit(userId);
             Answer answer = endpoint.serve(request, userId, quota);
             send(response, answer, limits.headers(quota));

@@ -5,14 +5,9 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import jakarta.enterprise.context.Dependent;
-import jakarta.ws.rs.ext.ContextResolver;
-import jakarta.ws.rs.ext.Provider;
 
 /**
- * The JSON mapping of response bodies: ISO-8601 instants. {@code @Dependent}, not a normal scope:
- * Jersey finds the {@code ObjectMapper} type argument on the class itself, which a CDI client proxy
- * would hide.
+ * The JSON mapping of response bodies: ISO-8601 instants.
  *
  * <p>Its parsers and generators take their buffers from Jackson's shared bounded pool, as every
  * {@code JsonFactory} of the services does ({@code BoundedJson}, {@code BatchReader}, the log formatter).
@@ -20,9 +15,7 @@ import jakarta.ws.rs.ext.Provider;
  * connection on a virtual thread of its own: every open keep-alive connection held a set, 1 000 connections
  * 16 MiB of heap. The pool keeps at most 100 sets, whichever thread used them.
  */
-@Provider
-@Dependent
-public class JsonMapping implements ContextResolver<ObjectMapper> {
+public final class JsonMapping {
 
     private static final ObjectMapper MAPPER = new ObjectMapper(
             JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedBoundedPool()).build())
@@ -34,8 +27,6 @@ public class JsonMapping implements ContextResolver<ObjectMapper> {
         return MAPPER;
     }
 
-    @Override
-    public ObjectMapper getContext(Class<?> type) {
-        return MAPPER;
+    private JsonMapping() {
     }
 }

@@ -4,7 +4,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.ws.rs.core.Response;
 
 /**
  * Renders problems as responses. The body is written here, as text, so that an error response never
@@ -18,22 +17,7 @@ public final class ProblemResponses {
     }
 
     /**
-     * A response carrying a problem.
-     *
-     * @param problem the problem
-     * @param headers extra headers
-     * @return the response
-     */
-    public static Response of(Problem problem, Map<String, String> headers) {
-        Response.ResponseBuilder response = Response.status(problem.status())
-                .type(Problem.MEDIA_TYPE)
-                .entity(json(problem));
-        headers.forEach(response::header);
-        return response.build();
-    }
-
-    /**
-     * Sends a problem as the answer of a request the web server's own routing serves.
+     * Sends a problem as the answer of a request.
      *
      * @param response the response
      * @param problem  the problem

@@ -1,6 +1,5 @@
 package io.datapipe.http;
 
-import java.security.Principal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -11,15 +10,8 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.Priorities;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.ContainerResponseContext;
-import jakarta.ws.rs.container.ContainerResponseFilter;
-import jakarta.ws.rs.ext.Provider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
@@ -43,12 +35,9 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
  * under {@code .global}, and {@code datapipe.ratelimit.enabled}. The buckets of one replica: the gateway
  * enforces the same kind of limit at the edge, for all replicas together.
  */
-@Provider
-@Priority(Priorities.USER - 100)
 @ApplicationScoped
-public class RateLimits implements ContainerRequestFilter, ContainerResponseFilter {
+public class RateLimits {
 
-    private static final String PROBE = RateLimits.class.getName() + ".probe";
     private static final Metadata THROTTLED = Metadata.builder()
             .withName("datapipe.http.throttled")
             .withDescription("Requests refused with 429, by limit")
@@ -88,23 +77,6 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         return Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)).build())
                 .build();
-    }
-
-    @Override
-    public void filter(ContainerRequestContext request) {
-        Principal caller = request.getSecurityContext() == null ? null : request.getSecurityContext().getUserPrincipal();
-        if (caller == null) {
-            // Not an authenticated API request: security has refused it, or it is not an API path.
-            return;
-        }
-        try {
-            Quota quota = admit(caller.getName());
-            if (quota != null) {
-                request.setProperty(PROBE, quota);
-            }
-        } catch (ApiException refused) {
-            request.abortWith(ProblemResponses.of(refused.problem(), refused.headers()));
-        }
     }
 
     /**
@@ -154,13 +126,6 @@ public class RateLimits implements ContainerRequestFilter, ContainerResponseFilt
         quota.probe = probe;
         if (!probe.isConsumed()) {
             throw refused("user", probe.getNanosToWaitForRefill(), probe);
-        }
-    }
-
-    @Override
-    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (request.getProperty(PROBE) instanceof Quota quota) {
-            headers(quota).forEach((name, value) -> response.getHeaders().putSingle(name, value));
         }
     }
 

@@ -10,11 +10,10 @@ import io.datapipe.http.Problem;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * Authenticates a request by its {@code Authorization: Bearer} token and checks a role, for endpoints served
- * by the web server's own routing ({@link ApiRoutes}) rather than through Helidon security's JAX-RS filters. The checks are the
- * {@link TokenVerifier}'s and the refusals those of {@link BearerTokenProvider} and
- * {@link SecurityProblemMapper}: 401 with a {@code WWW-Authenticate: Bearer} challenge, 403 without the role,
- * 503 with {@code Retry-After} when the verification keys cannot be loaded.
+ * Authenticates a request by its {@code Authorization: Bearer} token and checks a role, for the endpoints the
+ * services serve through {@link ApiRoutes}. The checks are the {@link TokenVerifier}'s; the refusals: 401 with a
+ * {@code WWW-Authenticate: Bearer} challenge (RFC 6750), 403 without the role, 503 with {@code Retry-After} when
+ * the verification keys cannot be loaded.
  */
 public final class BearerAuthentication {
 
@@ -59,12 +58,34 @@ public final class BearerAuthentication {
     public VerifiedToken authenticate(List<String> authorization, String role) {
         VerifiedToken token;
         try {
-            token = verifier.verify(BearerTokenProvider.bearerToken(authorization));
+            token = verifier.verify(bearerToken(authorization));
         } catch (TokenRejectedException e) {
             throw refusal(e);
         }
         if (!token.roles().contains(role)) {
             throw new ApiException(Problem.of(403, "forbidden", "Forbidden", FORBIDDEN_DETAIL));
+        }
+        return token;
+    }
+
+    /** The token of the {@code Authorization} header's values, which must be exactly one {@code Bearer} credential. */
+    static String bearerToken(List<String> values) throws TokenRejectedException {
+        if (values.isEmpty()) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.MISSING,
+                                             "a bearer token is required (Authorization: Bearer <token>)");
+        }
+        if (values.size() > 1) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.MALFORMED, "only one Authorization header is allowed");
+        }
+        String value = values.get(0).strip();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.MISSING,
+                                             "the Authorization header must use the Bearer scheme");
+        }
+        String token = value.substring(space + 1).strip();
+        if (token.isEmpty()) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.MISSING, "the bearer token is empty");
         }
         return token;
     }

@@ -8,25 +8,13 @@ import java.util.Map;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordMessage;
 import io.datapipe.http.ApiException;
+import io.datapipe.http.LimitParameter;
 import io.datapipe.messaging.rabbitmq.DeadLetterQueue;
 import io.datapipe.messaging.rabbitmq.DeadLetterQueues;
 import io.datapipe.messaging.rabbitmq.FailureHeaders;
-import io.helidon.security.annotations.Authenticated;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.DefaultValue;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.MediaType;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 import static java.lang.System.Logger.Level.INFO;
 
@@ -38,12 +26,9 @@ import static java.lang.System.Logger.Level.INFO;
  *     <li>{@code POST /admin/dead-letters/replay?limit=}: moves the oldest back to the work queue, once
  *     whatever made them fail is fixed.</li>
  * </ul>
+ * {@link DeadLetterRoutes} serves them, having checked the caller, the role and the limits.
  */
-@Path("/admin/dead-letters")
 @ApplicationScoped
-@Authenticated
-@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer", bearerFormat = "JWT")
-@SecurityRequirement(name = "bearer")
 public class DeadLetterResource {
 
     private static final System.Logger LOGGER = System.getLogger(DeadLetterResource.class.getName());
@@ -91,29 +76,35 @@ public class DeadLetterResource {
     public record Replay(int replayed, String to) {
     }
 
-    @GET
-    @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed("data.admin")
-    @Operation(summary = "What is dead-lettered, and why")
-    public DeadLetterPage list(@QueryParam("limit") @DefaultValue("20") int limit) {
+    /**
+     * What is dead-lettered, and why.
+     *
+     * @param limit the {@code limit} query parameter (how many of the oldest to show, 20 without it), or {@code null}
+     * @return the queue's depth and its oldest messages
+     * @throws ApiException 400 for a limit out of range, 404 without a dead-letter queue, 503 when the broker
+     *                      is unavailable
+     */
+    DeadLetterPage list(String limit) {
         DeadLetterQueue queue = queue();
         try {
-            DeadLetterQueue.Peek peek = queue.peek(checked(limit));
+            DeadLetterQueue.Peek peek = queue.peek(LimitParameter.parse(limit, 20, MAX_LIMIT));
             return new DeadLetterPage(queue.name(), peek.depth(), peek.messages().stream().map(DeadLetterResource::view).toList());
         } catch (IOException e) {
             throw unavailable(e);
         }
     }
 
-    @POST
-    @Path("/replay")
-    @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed("data.admin")
-    @Operation(summary = "Move the oldest dead-lettered messages back to the work queue")
-    public Replay replay(@QueryParam("limit") @DefaultValue("100") int limit) {
+    /**
+     * Moves the oldest dead-lettered messages back to the work queue.
+     *
+     * @param limit the {@code limit} query parameter (how many, 100 without it), or {@code null}
+     * @return how many went back, and where
+     * @throws ApiException as {@link #list}
+     */
+    Replay replay(String limit) {
         DeadLetterQueue queue = queue();
         try {
-            int replayed = queue.replay(checked(limit));
+            int replayed = queue.replay(LimitParameter.parse(limit, 100, MAX_LIMIT));
             LOGGER.log(INFO, () -> "replayed " + replayed + " dead-lettered message(s) to " + queue.workQueue());
             return new Replay(replayed, queue.workQueue());
         } catch (IOException e) {
@@ -124,13 +115,6 @@ public class DeadLetterResource {
     private DeadLetterQueue queue() {
         return queues.of(RecordMessage.CHANNEL).orElseThrow(
                 () -> ApiException.notFound("this persister has no dead-letter queue configured"));
-    }
-
-    private static int checked(int limit) {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiException.badRequest("INVALID_LIMIT", "limit must be from 1 to " + MAX_LIMIT);
-        }
-        return limit;
     }
 
     private static ApiException unavailable(IOException e) {

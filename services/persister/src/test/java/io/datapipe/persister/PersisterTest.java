@@ -17,6 +17,7 @@ import io.datapipe.contract.JsonLimits;
 import io.datapipe.contract.RecordCodec;
 import io.datapipe.contract.RecordIds;
 import io.datapipe.contract.RecordMessage;
+import io.datapipe.testsupport.OpenApiDocuments;
 import io.datapipe.testsupport.TestDatabase;
 import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
@@ -266,6 +267,31 @@ class PersisterTest {
         assertThat(target.path("/admin/dead-letters/replay").request()
                            .header("Authorization", "Bearer " + TestTokens.get().token("alice", "data.write"))
                            .post(jakarta.ws.rs.client.Entity.text("")).getStatus()).isEqualTo(403);
+    }
+
+    @Test
+    void refusesALimitOutOfRangeAndOtherMethodsAsProblems() throws Exception {
+        String admin = "Bearer " + TestTokens.get().token("ops", "data.admin");
+        for (String limit : List.of("0", "1001", "abc", "+5", "\u0665")) {
+            jakarta.ws.rs.core.Response response = target.path("/admin/dead-letters").queryParam("limit", limit).request()
+                    .header("Authorization", admin).get();
+            assertThat(response.getStatus()).as("limit=%s", limit).isEqualTo(400);
+            assertThat(response.getMediaType().toString()).isEqualTo("application/problem+json");
+            assertThat(JSON.readTree(response.readEntity(String.class)).get("reason").asText()).isEqualTo("INVALID_LIMIT");
+        }
+        jakarta.ws.rs.core.Response delete = target.path("/admin/dead-letters").request().header("Authorization", admin).delete();
+        assertThat(delete.getStatus()).isEqualTo(405);
+        assertThat(delete.getHeaderString("Allow")).isEqualTo("GET,OPTIONS");
+    }
+
+    @Test
+    void documentsTheAdminApiInOpenApi() {
+        JsonNode openApi = target.path("/openapi").request("application/json").get(JsonNode.class);
+        assertThat(openApi.path("paths").has("/admin/dead-letters")).isTrue();
+        assertThat(openApi.path("paths").path("/admin/dead-letters/replay").has("post")).isTrue();
+        assertThat(openApi.path("info").path("title").asText()).isEqualTo("datapipe persister");
+        assertThat(OpenApiDocuments.unresolvedReferences(openApi)).isEmpty();
+        assertThat(openApi.at("/components/schemas/Problem/properties/status/type").asText()).isEqualTo("integer");
     }
 
     @Test

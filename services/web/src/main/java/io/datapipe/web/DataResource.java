@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
+import io.datapipe.http.LimitParameter;
 import io.datapipe.store.DataRecord;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,8 +37,6 @@ import static java.lang.System.Logger.Level.WARNING;
 public class DataResource {
 
     private static final System.Logger LOGGER = System.getLogger(DataResource.class.getName());
-    /** A limit as the API documents it: up to nine ASCII digits (so that it fits an int). */
-    private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]{1,9}");
 
     private final RecordQueries queries;
     private final Cursors cursors;
@@ -68,7 +66,7 @@ public class DataResource {
      *                      database is unavailable
      */
     RecordPage list(String limit, String cursor, String userId) {
-        int size = limit(limit);
+        int size = LimitParameter.parse(limit, defaultLimit, maxLimit);
         Optional<Cursors.Position> after = Optional.empty();
         if (cursor != null) {
             after = Optional.of(cursors.decode(userId, cursor).orElseThrow(
@@ -102,20 +100,6 @@ public class DataResource {
         return read(() -> queries.find(userId, recordId))
                 .map(RecordView::of)
                 .orElseThrow(() -> ApiException.notFound("no record with this id"));
-    }
-
-    private int limit(String limit) {
-        if (limit == null) {
-            return defaultLimit;
-        }
-        // ASCII digits only: Integer.parseInt also takes a sign and the digits of other scripts.
-        if (WHOLE_NUMBER.matcher(limit).matches()) {
-            int value = Integer.parseInt(limit);
-            if (value >= 1 && value <= maxLimit) {
-                return value;
-            }
-        }
-        throw ApiException.badRequest("INVALID_LIMIT", "limit must be a whole number from 1 to " + maxLimit);
     }
 
     /** Runs a query; the database's unavailability becomes a 503, any other failure goes on as it is. */
