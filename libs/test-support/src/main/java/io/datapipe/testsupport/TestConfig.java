@@ -43,6 +43,35 @@ public final class TestConfig {
         resolver.registerConfig(config, loader);
     }
 
+    /**
+     * Registers the configuration of a service that uses the test broker: a topology of the test's own on
+     * {@link TestRabbitMq#get()}, the test tokens' verification settings, then the test's own values. Call it
+     * from {@code @BeforeAll}, and {@link #release(TestTopology)} from {@code @AfterAll}.
+     *
+     * @param topologyName the topology's name
+     * @param overrides    the test's own values, over the others
+     * @return the topology
+     */
+    public static TestTopology registerWithBroker(String topologyName, Map<String, String> overrides) {
+        TestRabbitMq broker = TestRabbitMq.get();
+        TestTopology topology = broker.topology(topologyName);
+        Map<String, String> values = new HashMap<>(messaging(broker, topology));
+        values.putAll(TestTokens.get().serviceConfig());
+        values.putAll(overrides);
+        register(values);
+        return topology;
+    }
+
+    /**
+     * Forgets the registered configuration and deletes the test's topology.
+     *
+     * @param topology the topology of {@link #registerWithBroker}
+     */
+    public static void release(TestTopology topology) {
+        release();
+        topology.close();
+    }
+
     /** Forgets the registered configuration. */
     public static void release() {
         ConfigProviderResolver resolver = ConfigProviderResolver.instance();

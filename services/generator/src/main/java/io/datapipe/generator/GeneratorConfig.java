@@ -35,6 +35,8 @@ public class GeneratorConfig {
     int batchMaxBodyBytes;
     @ConfigProperty(name = "generator.batch.max-records")
     int batchMaxRecords;
+    @ConfigProperty(name = "generator.max-body-bytes-in-flight")
+    long maxBodyBytesInFlight;
     @ConfigProperty(name = "generator.idempotency-window-seconds")
     long idempotencyWindowSeconds;
     @ConfigProperty(name = "generator.idempotency-max-keys")
@@ -85,6 +87,11 @@ public class GeneratorConfig {
     /** @return the largest batch body accepted */
     int batchMaxBodyBytes() {
         return batchMaxBodyBytes;
+    }
+
+    /** @return the bytes of request bodies held at once, all requests together ({@link BodyBudget}) */
+    long maxBodyBytesInFlight() {
+        return maxBodyBytesInFlight;
     }
 
     /** @return the most records a batch may hold */

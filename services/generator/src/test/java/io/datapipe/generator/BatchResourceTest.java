@@ -3,7 +3,6 @@ package io.datapipe.generator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -50,16 +49,12 @@ class BatchResourceTest {
 
     @BeforeAll
     static void configure() {
-        topology = BROKER.topology("batch");
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(TOKENS.serviceConfig());
-        TestConfig.register(config);
+        topology = TestConfig.registerWithBroker("batch", Map.of());
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        topology.close();
+        TestConfig.release(topology);
     }
 
     @BeforeEach

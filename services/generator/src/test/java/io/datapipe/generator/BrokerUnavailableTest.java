@@ -1,10 +1,8 @@
 package io.datapipe.generator;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import io.datapipe.testsupport.TestConfig;
-import io.datapipe.testsupport.TestRabbitMq;
 import io.datapipe.testsupport.TestTokens;
 import io.datapipe.testsupport.TestTopology;
 import io.helidon.microprofile.testing.junit5.Configuration;
@@ -33,17 +31,12 @@ class BrokerUnavailableTest {
 
     @BeforeAll
     static void configure() {
-        topology = TestRabbitMq.get().topology("unavailable");
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(TestRabbitMq.get(), topology));
-        config.put("datapipe.rabbitmq.port", "1");
-        config.putAll(TestTokens.get().serviceConfig());
-        TestConfig.register(config);
+        topology = TestConfig.registerWithBroker("unavailable", Map.of("datapipe.rabbitmq.port", "1"));
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        topology.close();
+        TestConfig.release(topology);
     }
 
     @Test

@@ -58,16 +58,12 @@ class DataResourceTest {
 
     @BeforeAll
     static void configure() {
-        topology = BROKER.topology("generator");
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(TOKENS.serviceConfig());
-        TestConfig.register(config);
+        topology = TestConfig.registerWithBroker("generator", Map.of());
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        topology.close();
+        TestConfig.release(topology);
     }
 
     @BeforeEach

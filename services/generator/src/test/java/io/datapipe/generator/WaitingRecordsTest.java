@@ -6,7 +6,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,21 +56,17 @@ class WaitingRecordsTest {
 
     @BeforeAll
     static void configure() {
-        topology = BROKER.topology("waiting");
-        Map<String, String> config = new HashMap<>(TestConfig.messaging(BROKER, topology));
-        config.putAll(TOKENS.serviceConfig());
-        config.put("datapipe.publish.max-waiting-records", Integer.toString(MAX_WAITING));
-        config.put("datapipe.generator.batch.max-records", Integer.toString(MAX_WAITING));
-        config.put("mp.messaging.outgoing.records.max-in-flight", Integer.toString(MAX_WAITING / 2));
-        // The caller's bucket does not interfere: every record here is within its burst.
-        config.put("datapipe.ratelimit.user.capacity", "10000");
-        TestConfig.register(config);
+        topology = TestConfig.registerWithBroker("waiting", Map.of(
+                "datapipe.publish.max-waiting-records", Integer.toString(MAX_WAITING),
+                "datapipe.generator.batch.max-records", Integer.toString(MAX_WAITING),
+                "mp.messaging.outgoing.records.max-in-flight", Integer.toString(MAX_WAITING / 2),
+                // The caller's bucket does not interfere: every record here is within its burst.
+                "datapipe.ratelimit.user.capacity", "10000"));
     }
 
     @AfterAll
     static void cleanUp() {
-        TestConfig.release();
-        topology.close();
+        TestConfig.release(topology);
     }
 
     @Test
