@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -37,11 +38,14 @@ import static java.lang.System.Logger.Level.WARNING;
 public class DataResource {
 
     private static final System.Logger LOGGER = System.getLogger(DataResource.class.getName());
+    /** Rows read at a time: a page of up to max-limit rows of up to 64 KiB each is never held whole. */
+    private static final int CHUNK_ROWS = 51;
 
     private final RecordQueries queries;
     private final Cursors cursors;
     private final int defaultLimit;
     private final int maxLimit;
+    private final long maxPageBytes;
     private final Duration retryAfter;
 
     @Inject
@@ -52,6 +56,7 @@ public class DataResource {
         this.cursors = cursors;
         this.defaultLimit = config.defaultLimit();
         this.maxLimit = config.maxLimit();
+        this.maxPageBytes = config.maxPageBytes();
         this.retryAfter = config.retryAfter();
     }
 
@@ -67,16 +72,35 @@ public class DataResource {
      */
     RecordPage list(String limit, String cursor, String userId) {
         int size = LimitParameter.parse(limit, defaultLimit, maxLimit);
-        Optional<Cursors.Position> after = Optional.empty();
+        Optional<Cursors.Position> from = Optional.empty();
         if (cursor != null) {
-            after = Optional.of(cursors.decode(userId, cursor).orElseThrow(
+            from = Optional.of(cursors.decode(userId, cursor).orElseThrow(
                     () -> ApiException.badRequest("INVALID_CURSOR", "the cursor is not one this API issued to you")));
         }
-        // One row more than asked tells whether there is a next page.
-        Optional<Cursors.Position> from = after;
-        List<DataRecord> rows = read(() -> queries.page(userId, from, size + 1));
-        boolean more = rows.size() > size;
-        List<DataRecord> page = more ? rows.subList(0, size) : rows;
+        // Rows are read a chunk at a time, and the page ends at its size or once its payloads reach
+        // maxPageBytes, whichever comes first; one row more than the page tells whether there is a next page.
+        List<DataRecord> page = new ArrayList<>();
+        long bytes = 0;
+        boolean more = false;
+        chunks:
+        while (true) {
+            int wanted = Math.min(CHUNK_ROWS, size + 1 - page.size());
+            Optional<Cursors.Position> after = from;
+            List<DataRecord> rows = read(() -> queries.page(userId, after, wanted));
+            for (DataRecord row : rows) {
+                if (page.size() == size || bytes >= maxPageBytes) {
+                    more = true;
+                    break chunks;
+                }
+                page.add(row);
+                bytes += row.payload().length();
+            }
+            if (rows.size() < wanted) {
+                break;
+            }
+            DataRecord last = rows.get(rows.size() - 1);
+            from = Optional.of(new Cursors.Position(last.receivedAt(), last.id()));
+        }
         String next = null;
         if (more) {
             DataRecord last = page.get(page.size() - 1);

@@ -23,6 +23,8 @@ public class WebConfig {
     int defaultLimit;
     @ConfigProperty(name = MAX_LIMIT)
     int maxLimit;
+    @ConfigProperty(name = "max-page-bytes")
+    long maxPageBytes;
     @ConfigProperty(name = "cursor-secret")
     Optional<String> cursorSecret;
     @ConfigProperty(name = "retry-after-seconds")
@@ -36,6 +38,11 @@ public class WebConfig {
     /** @return the largest page size a request may ask for */
     int maxLimit() {
         return maxLimit;
+    }
+
+    /** @return the payload characters a page holds before it ends early (it holds at least one record) */
+    long maxPageBytes() {
+        return maxPageBytes;
     }
 
     /** @return the key that signs page cursors, when one is set */

@@ -44,6 +44,9 @@ class DataResourceTest {
     private static final TestTokens TOKENS = TestTokens.get();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ALICE_RECORDS = 23;
+    private static final int MAX_PAGE_CHARS = 3_000;
+    private static final List<UUID> CAROL_NEWEST_FIRST = new ArrayList<>();
+    private static final List<UUID> DAVE_NEWEST_FIRST = new ArrayList<>();
     private static TestDatabase database;
     private static final List<UUID> ALICE_NEWEST_FIRST = new ArrayList<>();
     private static UUID bobsRecord;
@@ -53,7 +56,9 @@ class DataResourceTest {
 
     @BeforeAll
     static void configure() {
-        database = WebUnderTest.configure("web", Map.of("datapipe.web.cursor-secret", "a-cursor-secret-for-tests-of-32-bytes+"));
+        database = WebUnderTest.configure("web", Map.of("datapipe.web.cursor-secret", "a-cursor-secret-for-tests-of-32-bytes+",
+                                                        // alice's pages stay far below it; carol's 1 000-character records reach it
+                                                        "datapipe.web.max-page-bytes", Integer.toString(MAX_PAGE_CHARS)));
     }
 
     @AfterAll
@@ -79,6 +84,16 @@ class DataResourceTest {
             }
             bobsRecord = RecordIds.next();
             insert(insert, bobsRecord, "bob", "{\"secret\":\"bob's\"}", base.plusSeconds(10));
+            for (int i = 0; i < 40; i++) {
+                UUID id = RecordIds.next();
+                insert(insert, id, "carol", "{\"text\":\"" + "c".repeat(1_000) + "\"}", base.plusMillis(i));
+                CAROL_NEWEST_FIRST.add(0, id);
+            }
+            for (int i = 0; i < 130; i++) {
+                UUID id = RecordIds.next();
+                insert(insert, id, "dave", "{\"n\":" + i + "}", base.plusMillis(i));
+                DAVE_NEWEST_FIRST.add(0, id);
+            }
         }
     }
 
@@ -105,6 +120,46 @@ class DataResourceTest {
 
         assertThat(pages).isEqualTo(5);
         assertThat(seen).containsExactlyElementsOf(ALICE_NEWEST_FIRST);
+    }
+
+    @Test
+    void endsAPageOnceItsPayloadsReachTheByteBoundAndLosesNothingAcrossPages() throws Exception {
+        List<JsonNode> pages = walk("carol", 500);
+        List<UUID> seen = new ArrayList<>();
+        for (JsonNode page : pages) {
+            assertThat(page.get("items").size()).as("records of about 1 000 characters under a bound of 3 000").isBetween(1, 3);
+            page.get("items").forEach(item -> seen.add(UUID.fromString(item.get("id").asText())));
+        }
+        assertThat(seen).containsExactlyElementsOf(CAROL_NEWEST_FIRST);
+    }
+
+    @Test
+    void servesALargePageReadInChunks() throws Exception {
+        List<JsonNode> whole = walk("dave", 500);
+        assertThat(whole).hasSize(1);
+        assertThat(whole.get(0).get("items")).hasSize(DAVE_NEWEST_FIRST.size());
+
+        List<JsonNode> two = walk("dave", 120);
+        assertThat(two.stream().map(page -> page.get("items").size()).toList()).containsExactly(120, 10);
+        List<UUID> seen = new ArrayList<>();
+        two.forEach(page -> page.get("items").forEach(item -> seen.add(UUID.fromString(item.get("id").asText()))));
+        assertThat(seen).containsExactlyElementsOf(DAVE_NEWEST_FIRST);
+    }
+
+    /** Every page of the user's records at this limit, following nextCursor to the end. */
+    private List<JsonNode> walk(String user, int limit) throws Exception {
+        List<JsonNode> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            WebTarget page = target.path("/data").queryParam("limit", limit);
+            if (cursor != null) {
+                page = page.queryParam("cursor", cursor);
+            }
+            JsonNode body = JSON.readTree(get(page, TOKENS.token(user, "data.read")).readEntity(String.class));
+            pages.add(body);
+            cursor = body.get("nextCursor").isNull() ? null : body.get("nextCursor").asText();
+        } while (cursor != null && pages.size() < 1_000);
+        return pages;
     }
 
     @Test
