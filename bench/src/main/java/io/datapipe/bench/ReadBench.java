@@ -202,7 +202,7 @@ final class ReadBench {
                     break;
                 }
                 cursor = next.asText();
-                walked += limit;
+                walked += page.get("items").size(); // a page may end early, at web's max-page-bytes
             }
             if (walked >= depth && cursor != null) {
                 cursors.add(new String[] {user, token, cursor});

@@ -127,6 +127,7 @@ public final class RabbitMqCluster implements AutoCloseable {
                 cluster.rabbitmqctl(node, "join_cluster", first.name());
                 cluster.rabbitmqctl(node, "start_app");
             }
+            cluster.awaitQuorumQueues();
             return cluster;
         } catch (RuntimeException e) {
             cluster.close();
@@ -275,6 +276,34 @@ public final class RabbitMqCluster implements AutoCloseable {
         command.add(SERVER.toString());
         command.add("-detached");
         run(command, CTL_BUDGET);
+    }
+
+    /**
+     * Waits until the cluster takes a quorum queue. Right after the nodes have joined, a declaration can still be
+     * refused with INTERNAL_ERROR (541): a test's topology once failed that way 0.1 s after the cluster formed.
+     */
+    private void awaitQuorumQueues() {
+        String probe = "cluster-ready-probe";
+        long deadline = System.nanoTime() + BOOT_BUDGET.toNanos();
+        while (true) {
+            try (com.rabbitmq.client.Connection connection = broker().connect("cluster-ready-probe");
+                 com.rabbitmq.client.Channel channel = connection.createChannel()) {
+                channel.queueDeclare(probe, true, false, false, Map.of("x-queue-type", "quorum"));
+                channel.queueDelete(probe);
+                return;
+            } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cluster did not take a quorum queue within " + BOOT_BUDGET.toSeconds()
+                                                            + " s of forming", e);
+                }
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
     }
 
     private void awaitBoot(Node node) {
