@@ -1,7 +1,6 @@
 package io.datapipe.http;
 
 import java.time.Duration;
-import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
