@@ -22,23 +22,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperties;
 public class BodyBudget {
 
     private static final int KIB = 1024;
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
     private final Semaphore kib;
     private final long maxBytes;
-    private final Duration retryAfter;
 
     @Inject
     BodyBudget(@ConfigProperties GeneratorConfig config) {
-        this(config.maxBodyBytesInFlight(), Duration.ofSeconds(1));
-    }
-
-    BodyBudget(long maxBytes, Duration retryAfter) {
+        this.maxBytes = config.maxBodyBytesInFlight();
         if (maxBytes < KIB) {
             throw new IllegalArgumentException("datapipe.generator.max-body-bytes-in-flight must be at least 1024, not " + maxBytes);
         }
-        this.maxBytes = maxBytes;
         this.kib = new Semaphore((int) Math.min(Integer.MAX_VALUE, maxBytes / KIB));
-        this.retryAfter = retryAfter;
     }
 
     /** A body's share of the budget, given back by {@link #close()}. */
@@ -53,22 +48,17 @@ public class BodyBudget {
      * @param contentLength the declared {@code Content-Length}, or {@code null}
      * @param routeMaxBytes the largest body the route accepts
      * @return the reservation, to close once the request is answered
-     * @throws ApiException 503 with {@code Retry-After} when the bodies held already fill the budget
+     * @throws ApiException 400 for a {@code Content-Length} that is not a number (as the reader answers), 503 with
+     *                      {@code Retry-After} when the bodies held already fill the budget
      */
     public Reservation reserve(String contentLength, int routeMaxBytes) {
-        long bytes = routeMaxBytes;
-        if (contentLength != null) {
-            try {
-                // A larger declared length is refused with 413 by the reader, having reserved the route's largest.
-                bytes = Math.min(Math.max(0, Long.parseLong(contentLength.strip())), routeMaxBytes);
-            } catch (NumberFormatException e) {
-                // the reader refuses it
-            }
-        }
+        long declared = PayloadReader.declaredLength(contentLength);
+        // A larger declared length is refused with 413 by the reader, having reserved the route's largest.
+        long bytes = declared < 0 ? routeMaxBytes : Math.min(declared, routeMaxBytes);
         int permits = (int) Math.max(1, (bytes + KIB - 1) / KIB);
         if (!kib.tryAcquire(permits)) {
             throw ApiException.serviceUnavailable("this replica holds " + maxBytes / (KIB * KIB)
-                                                          + " MiB of request bodies already; try again shortly", retryAfter);
+                                                          + " MiB of request bodies already; try again shortly", RETRY_AFTER);
         }
         return () -> kib.release(permits);
     }

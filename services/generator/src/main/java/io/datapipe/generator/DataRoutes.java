@@ -50,16 +50,16 @@ public class DataRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/data", routes.handler("/data", writer, (request, userId, quota) -> {
                     requireJson(request);
-                    try (BodyBudget.Reservation body = bodies.reserve(contentLength(request), limits.maxBodyBytes())) {
-                        return records.create(request.content().inputStream(), contentLength(request),
-                                              idempotencyKey(request), userId);
+                    String length = contentLength(request);
+                    try (BodyBudget.Reservation body = bodies.reserve(length, limits.maxBodyBytes())) {
+                        return records.create(request.content().inputStream(), length, idempotencyKey(request), userId);
                     }
                 }))
                 .post("/data/batch", routes.handler("/data/batch", writer, (request, userId, quota) -> {
                     requireJson(request);
-                    try (BodyBudget.Reservation body = bodies.reserve(contentLength(request), limits.batchMaxBodyBytes())) {
-                        return batches.create(request.content().inputStream(), contentLength(request),
-                                              idempotencyKey(request), userId, quota);
+                    String length = contentLength(request);
+                    try (BodyBudget.Reservation body = bodies.reserve(length, limits.batchMaxBodyBytes())) {
+                        return batches.create(request.content().inputStream(), length, idempotencyKey(request), userId, quota);
                     }
                 }))
                 .any("/data", routes.methodNotAllowed("/data", "POST,OPTIONS"))

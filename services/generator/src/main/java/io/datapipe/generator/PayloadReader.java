@@ -105,7 +105,8 @@ public class PayloadReader {
         return bytes;
     }
 
-    private static long declaredLength(String contentLength) {
+    /** @return the declared {@code Content-Length}, or -1 when none is declared; 400 when it is not a number */
+    static long declaredLength(String contentLength) {
         if (contentLength == null || contentLength.isBlank()) {
             return -1;
         }

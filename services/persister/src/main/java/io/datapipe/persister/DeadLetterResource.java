@@ -33,6 +33,8 @@ public class DeadLetterResource {
 
     private static final System.Logger LOGGER = System.getLogger(DeadLetterResource.class.getName());
     private static final int MAX_LIMIT = 1_000;
+    private static final int LIST_LIMIT = 20;
+    private static final int REPLAY_LIMIT = 100;
 
     private final DeadLetterQueues queues;
 
@@ -87,7 +89,7 @@ public class DeadLetterResource {
     DeadLetterPage list(String limit) {
         DeadLetterQueue queue = queue();
         try {
-            DeadLetterQueue.Peek peek = queue.peek(LimitParameter.parse(limit, 20, MAX_LIMIT));
+            DeadLetterQueue.Peek peek = queue.peek(LimitParameter.parse(limit, LIST_LIMIT, MAX_LIMIT));
             return new DeadLetterPage(queue.name(), peek.depth(), peek.messages().stream().map(DeadLetterResource::view).toList());
         } catch (IOException e) {
             throw unavailable(e);
@@ -104,7 +106,7 @@ public class DeadLetterResource {
     Replay replay(String limit) {
         DeadLetterQueue queue = queue();
         try {
-            int replayed = queue.replay(LimitParameter.parse(limit, 100, MAX_LIMIT));
+            int replayed = queue.replay(LimitParameter.parse(limit, REPLAY_LIMIT, MAX_LIMIT));
             LOGGER.log(INFO, () -> "replayed " + replayed + " dead-lettered message(s) to " + queue.workQueue());
             return new Replay(replayed, queue.workQueue());
         } catch (IOException e) {

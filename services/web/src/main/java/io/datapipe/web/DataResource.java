@@ -98,15 +98,14 @@ public class DataResource {
             if (rows.size() < wanted) {
                 break;
             }
-            DataRecord last = rows.get(rows.size() - 1);
-            from = Optional.of(new Cursors.Position(last.receivedAt(), last.id()));
+            from = Optional.of(positionOf(rows.get(rows.size() - 1)));
         }
-        String next = null;
-        if (more) {
-            DataRecord last = page.get(page.size() - 1);
-            next = cursors.encode(userId, new Cursors.Position(last.receivedAt(), last.id()));
-        }
+        String next = more ? cursors.encode(userId, positionOf(page.get(page.size() - 1))) : null;
         return new RecordPage(page.stream().map(RecordView::of).toList(), next);
+    }
+
+    private static Cursors.Position positionOf(DataRecord record) {
+        return new Cursors.Position(record.receivedAt(), record.id());
     }
 
     /**
