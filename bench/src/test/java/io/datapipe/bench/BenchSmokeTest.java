@@ -79,6 +79,13 @@ class BenchSmokeTest {
         assertThat(json.get("versions").get("postgresql").asText()).matches("\\d+.*");
         assertThat(json.get("targets").size()).isGreaterThanOrEqualTo(11);
         assertThat(json.get("profiles").get("generator").get("hot_methods")).isNotEmpty();
+        JsonNode cpuTime = json.get("profiles").get("generator").get("cpu_time_samples");
+        if (Runtime.version().feature() >= 25) {
+            assertThat(cpuTime.asLong()).as("CPU-time samples of the generator").isPositive();
+            assertThat(json.get("profiles").get("generator").get("cpu_time_hot_methods")).isNotEmpty();
+        } else {
+            assertThat(cpuTime.asText()).startsWith("not available");
+        }
         assertThat(out.resolve("ingest.png")).as("the picture").isNotEmptyFile();
         assertThat(json.get("picture").get("points").asInt()).as("seconds plotted").isGreaterThan(2);
         assertThat(printed).contains("target").contains("ingest, max sustained");
