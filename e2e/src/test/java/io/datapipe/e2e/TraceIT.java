@@ -49,8 +49,9 @@ class TraceIT {
     private static ServiceProcess generator;
     private static ServiceProcess persister;
 
-    /** A span as the OTLP JSON exporter writes it. */
-    record Span(String service, String scope, String name, int kind, String traceId, String spanId, String parentSpanId) {
+    /** A span as the OTLP JSON exporter writes it; each attribute's value as text. */
+    record Span(String service, String scope, String name, int kind, String traceId, String spanId, String parentSpanId,
+                Map<String, String> attributes) {
     }
 
     @BeforeAll
@@ -87,6 +88,10 @@ class TraceIT {
         Span server = await().atMost(Duration.ofSeconds(20))
                 .until(() -> find(generator, s -> s.kind() == 2 && s.name().equals("POST /data")), Optional::isPresent).get();
         String trace = server.traceId();
+        assertThat(server.attributes()).as("the server span's HTTP attributes")
+                .containsEntry("http.method", "POST").containsEntry("http.route", "/data").containsEntry("http.target", "/data")
+                .containsEntry("http.scheme", "http").containsEntry("net.host.name", "127.0.0.1")
+                .containsEntry("net.host.port", Integer.toString(generator.uri("/").getPort()));
         Span publish = await().atMost(Duration.ofSeconds(20))
                 .until(() -> find(generator, s -> s.kind() == 4 && s.traceId().equals(trace)), Optional::isPresent).get();
         assertThat(publish.parentSpanId()).isEqualTo(server.spanId());
@@ -168,9 +173,15 @@ class TraceIT {
             JsonNode scopeSpans = JSON.readTree(line.substring(line.indexOf('{', json))).path("scopeSpans");
             for (JsonNode scope : scopeSpans) {
                 for (JsonNode span : scope.path("spans")) {
+                    Map<String, String> attributes = new HashMap<>();
+                    for (JsonNode attribute : span.path("attributes")) {
+                        // {"stringValue": "..."}, {"intValue": "8081"}, ...; an empty value as {}
+                        JsonNode value = attribute.path("value");
+                        attributes.put(attribute.path("key").asText(), value.isEmpty() ? "" : value.elements().next().asText());
+                    }
                     spans.add(new Span(service.toString(), scope.path("scope").path("name").asText(),
                                        span.path("name").asText(), span.path("kind").asInt(), span.path("traceId").asText(),
-                                       span.path("spanId").asText(), span.path("parentSpanId").asText(null)));
+                                       span.path("spanId").asText(), span.path("parentSpanId").asText(null), attributes));
                 }
             }
         }

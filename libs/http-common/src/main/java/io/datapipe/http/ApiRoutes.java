@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 
 import io.datapipe.logging.LogContext;
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.common.uri.UriInfo;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -258,19 +259,28 @@ public class ApiRoutes {
         }
     }
 
-    /** The HTTP server span, with the attributes Helidon's JAX-RS tracing filter gives it, in the caller's trace. */
+    /**
+     * The HTTP server span, with the attributes Helidon's JAX-RS tracing filter gave it, in the caller's trace.
+     * The scheme, host and port come from the requested URI, which Helidon works out with a {@code getsockname}
+     * call per request: 2 % of the generator's CPU at 1 000 POST/s when nothing records the span (no agent, or a
+     * trace not sampled), so they are asked for only when the span records.
+     */
     private Span serverSpan(ServerRequest request, String method, String route) {
         Context parent = telemetry.getPropagators().getTextMapPropagator().extract(Context.root(), request, HEADERS);
-        return tracer.spanBuilder(method + " " + route)
+        Span span = tracer.spanBuilder(method + " " + route)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute("http.method", method)
-                .setAttribute("http.scheme", request.requestedUri().scheme())
                 .setAttribute("http.target", request.path().rawPath())
                 .setAttribute("http.route", route)
-                .setAttribute("net.host.name", request.requestedUri().host())
-                .setAttribute("net.host.port", (long) request.requestedUri().port())
                 .startSpan();
+        if (span.isRecording()) {
+            UriInfo uri = request.requestedUri();
+            span.setAttribute("http.scheme", uri.scheme())
+                    .setAttribute("net.host.name", uri.host())
+                    .setAttribute("net.host.port", (long) uri.port());
+        }
+        return span;
     }
 
     private static void send(ServerResponse response, Answer answer, Map<String, String> rateLimit) {
