@@ -8,16 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 import io.datapipe.contract.RecordIds;
 import io.datapipe.http.ApiException;
 import io.datapipe.http.LimitParameter;
-import io.datapipe.store.DataRecord;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.PersistenceException;
 import org.eclipse.microprofile.config.inject.ConfigProperties;
 
 import static java.lang.System.Logger.Level.WARNING;
@@ -31,7 +28,7 @@ import static java.lang.System.Logger.Level.WARNING;
  *     no such record or it belongs to someone else, which are indistinguishable on purpose.</li>
  * </ul>
  * {@link DataRoutes} serves them, having checked the caller, the role and the limits. A read that failed
- * because the database is unreachable is a 503 with {@code Retry-After}; any other persistence failure is a
+ * because the database is unreachable is a 503 with {@code Retry-After}; any other database failure is a
  * bug, the generic 500.
  */
 @ApplicationScoped
@@ -79,15 +76,15 @@ public class DataResource {
         }
         // Rows are read a chunk at a time, and the page ends at its size or once its payloads reach
         // maxPageBytes, whichever comes first; one row more than the page tells whether there is a next page.
-        List<DataRecord> page = new ArrayList<>();
+        List<RecordView> page = new ArrayList<>();
         long bytes = 0;
         boolean more = false;
         chunks:
         while (true) {
             int wanted = Math.min(CHUNK_ROWS, size + 1 - page.size());
             Optional<Cursors.Position> after = from;
-            List<DataRecord> rows = read(() -> queries.page(userId, after, wanted));
-            for (DataRecord row : rows) {
+            List<RecordView> rows = read(() -> queries.page(userId, after, wanted));
+            for (RecordView row : rows) {
                 if (page.size() == size || bytes >= maxPageBytes) {
                     more = true;
                     break chunks;
@@ -101,10 +98,10 @@ public class DataResource {
             from = Optional.of(positionOf(rows.get(rows.size() - 1)));
         }
         String next = more ? cursors.encode(userId, positionOf(page.get(page.size() - 1))) : null;
-        return new RecordPage(page.stream().map(RecordView::of).toList(), next);
+        return new RecordPage(page, next);
     }
 
-    private static Cursors.Position positionOf(DataRecord record) {
+    private static Cursors.Position positionOf(RecordView record) {
         return new Cursors.Position(record.receivedAt(), record.id());
     }
 
@@ -121,17 +118,22 @@ public class DataResource {
         UUID recordId = RecordIds.parse(id).orElseThrow(
                 () -> ApiException.badRequest("INVALID_ID", "the record id must be a UUID"));
         return read(() -> queries.find(userId, recordId))
-                .map(RecordView::of)
                 .orElseThrow(() -> ApiException.notFound("no record with this id"));
     }
 
-    /** Runs a query; the database's unavailability becomes a 503, any other failure goes on as it is. */
-    private <T> T read(Supplier<T> query) {
+    /** A query of {@link RecordQueries}. */
+    @FunctionalInterface
+    private interface Query<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs a query; the database's unavailability becomes a 503, any other failure the generic 500. */
+    private <T> T read(Query<T> query) {
         try {
-            return query.get();
-        } catch (PersistenceException e) {
+            return query.run();
+        } catch (SQLException e) {
             if (!isUnavailability(e)) {
-                throw e;
+                throw new IllegalStateException("the query failed", e);
             }
             LOGGER.log(WARNING, () -> "database unavailable: " + e.getMessage());
             throw ApiException.serviceUnavailable("the database is unavailable", retryAfter);

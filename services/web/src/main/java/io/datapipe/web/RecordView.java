@@ -3,8 +3,6 @@ package io.datapipe.web;
 import java.time.Instant;
 import java.util.UUID;
 
-import io.datapipe.store.DataRecord;
-
 import com.fasterxml.jackson.annotation.JsonRawValue;
 
 /**
@@ -19,8 +17,4 @@ public record RecordView(UUID id,
                          @JsonRawValue String payload,
                          Instant receivedAt,
                          Instant persistedAt) {
-
-    static RecordView of(DataRecord record) {
-        return new RecordView(record.id(), record.payload(), record.receivedAt(), record.persistedAt());
-    }
 }

@@ -1,4 +1,4 @@
-package io.datapipe.store;
+package io.datapipe.persister;
 
 import java.nio.file.Path;
 
