@@ -57,8 +57,7 @@ public class RecordQueries {
              PreparedStatement query = connection.prepareStatement(FIND_OWNED)) {
             query.setObject(1, id);
             query.setString(2, userId);
-            List<RecordView> rows = rows(query);
-            return rows.stream().findFirst();
+            return rows(query).stream().findFirst();
         }
     }
 
